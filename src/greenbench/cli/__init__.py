@@ -1,0 +1,1 @@
+"""The command line: each subcommand is one module here that parses, calls the library, prints."""

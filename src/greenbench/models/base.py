@@ -1,0 +1,104 @@
+"""The interface every backend implements, and the small result types it returns.
+
+A backend is created already loaded (its constructor is the "load" phase the sweep measures),
+then used through the same verbs whatever the engine: :meth:`Backend.generate` for text,
+:meth:`Backend.classify` for images, :meth:`Backend.finetune` to train, :meth:`Backend.params`
+for parameter counts taken from the real model object.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from greenbench.errors import GreenbenchError
+from greenbench.models.spec import FineTune, ModelSpec, Variant
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generated answer."""
+
+    text: str
+    """The completion only (prompt removed, cut at the first stop string)."""
+    prompt_tokens: int
+    """Tokens in the prompt as the model saw it (after any chat template)."""
+    generated_tokens: int
+    """Tokens generated, up to and including the stop point."""
+
+
+@dataclass(frozen=True)
+class ParamCounts:
+    """Parameter counts read from the loaded model object."""
+
+    total: int
+    """All parameters, in units of one parameter (quantized weights counted unpacked)."""
+    trainable: int
+    """Parameters with ``requires_grad`` (0 for an inference-only backend)."""
+
+
+@dataclass
+class FineTuneResult:
+    """What a fine-tuning run did; the backend afterwards serves the fine-tuned model."""
+
+    steps: int
+    """Optimizer steps taken."""
+    train_samples: int
+    """Training pairs used."""
+    loss_first: float
+    """Mean training loss over the first logging interval (nats per token)."""
+    loss_last: float
+    """Mean training loss over the last logging interval (nats per token)."""
+    trainable_params: int
+    """Trainable parameters during fine-tuning, counted from the model."""
+    tokens: int
+    """Training tokens processed (all epochs)."""
+    adapter_path: str | None = None
+    """Directory where the adapter (or full weights) was saved."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(ABC):
+    """A loaded model. Construct with ``Backend(spec, variant)``; construction loads it."""
+
+    #: Registered backend name (``hf``, ``llamacpp``, ``onnx``, ``estimate``).
+    kind: str = ""
+
+    def __init__(self, spec: ModelSpec, variant: Variant) -> None:
+        self.spec = spec
+        self.variant = variant
+
+    @abstractmethod
+    def params(self) -> ParamCounts:
+        """Parameter counts of the model as loaded (and adapted, after fine-tuning)."""
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        stop: Sequence[str] = (),
+        images: Sequence[Any] | None = None,
+    ) -> list[Generation]:
+        """Greedy completions for ``prompts`` (and ``images``, one per prompt, for vision2text).
+
+        Output order matches input order, whatever order the backend batches in.
+        """
+        raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) does not generate text")
+
+    def classify(self, images: Sequence[Any], *, top_k: int = 5) -> list[list[str]]:
+        """For each PIL image, the ``top_k`` predicted class names, best first."""
+        raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) is not an image classifier")
+
+    def finetune(self, pairs: Sequence[tuple[str, str]], config: FineTune) -> FineTuneResult:
+        """Train on ``(prompt, completion)`` pairs; afterwards this backend serves the result."""
+        raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) cannot be fine-tuned here")
+
+    def describe(self) -> dict[str, Any]:
+        """Facts for the record: device, engine, notes such as 'weights dequantized from Q4_1'."""
+        return {"backend": self.kind}
+
+    def close(self) -> None:  # noqa: B027 - optional hook; most backends free on GC
+        """Release memory held by the model."""

@@ -1,0 +1,107 @@
+"""Model specs and variants: what to load, and in which precision / quantization / fine-tuning.
+
+A :class:`ModelSpec` names a model (hub id, local path, GGUF file or zoo name) and how to run it;
+a :class:`Variant` says which deployable form of it to evaluate. Both are pydantic models so a
+sweep config validates them with field-named errors.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Backends, one module each under ``greenbench.models.backends``.
+BackendKind = Literal["hf", "llamacpp", "onnx", "estimate"]
+#: What the model does; decides which backend entry points apply.
+Architecture = Literal["causal", "seq2seq", "vision2text", "image-classifier"]
+Dtype = Literal["fp32", "fp16", "bf16"]
+
+QUANTIZATIONS = ("none", "int8-dynamic", "bnb-8bit", "bnb-4bit-nf4")
+#: Bits per weight of each quantization, for the record's ``variant.bits``.
+QUANT_BITS = {"int8-dynamic": 8, "bnb-8bit": 8, "bnb-4bit-nf4": 4}
+DTYPE_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
+
+
+class FineTune(BaseModel):
+    """How a variant is fine-tuned before evaluation.
+
+    ``data`` names the training data: ``task:<name>`` takes the task's own training-pair
+    generator (never an evaluation item), or a path to a JSONL file of ``prompt``/``completion``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: Literal["lora", "qlora", "full"] = "lora"
+    rank: int = Field(8, ge=1, description="LoRA rank r")
+    alpha: float = Field(16.0, gt=0, description="LoRA scaling alpha")
+    dropout: float = Field(0.05, ge=0, lt=1)
+    target_modules: list[str] | None = Field(
+        None, description="module names to adapt; None lets peft pick for the architecture"
+    )
+    steps: int | None = Field(None, ge=1, description="optimizer steps (wins over epochs)")
+    epochs: float | None = Field(None, gt=0)
+    learning_rate: float = Field(2e-4, gt=0)
+    batch_size: int = Field(8, ge=1)
+    train_samples: int = Field(200, ge=1, description="training pairs to draw from `data`")
+    data: str = "task"
+    seed: int = 0
+
+
+class Variant(BaseModel):
+    """One deployable form of a model: precision, quantization, batch size, fine-tuning."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "base"
+    backend: BackendKind | None = Field(None, description="overrides the model's default backend")
+    dtype: Dtype = "fp32"
+    quantization: str = Field("none", description="none | int8-dynamic | bnb-8bit | bnb-4bit-nf4 | gguf:<level>")
+    batch_size: int | Literal["auto"] = 8
+    device: str = Field("auto", description="auto | cpu | cuda | cuda:N")
+    finetune: FineTune | None = None
+
+    @field_validator("quantization")
+    @classmethod
+    def _known_quantization(cls, value: str) -> str:
+        if value in QUANTIZATIONS or (value.startswith("gguf:") and len(value) > 5):
+            return value
+        allowed = ", ".join((*QUANTIZATIONS, "gguf:<level>"))
+        raise ValueError(f"unknown quantization {value!r}; allowed: {allowed}")
+
+    @property
+    def bits(self) -> int:
+        """Bits per weight this variant computes with (GGUF levels: the digit after Q, e.g. 4)."""
+        if self.quantization.startswith("gguf:"):
+            level = self.quantization[5:].upper()
+            if level.startswith("F16") or level.startswith("BF16"):
+                return 16
+            if level.startswith("F32"):
+                return 32
+            digits = "".join(ch for ch in level[1:3] if ch.isdigit())
+            return int(digits) if digits else 0
+        return QUANT_BITS.get(self.quantization, DTYPE_BITS[self.dtype])
+
+
+class ModelSpec(BaseModel):
+    """A model to evaluate.
+
+    ``source`` is a hub id (``Qwen/Qwen2.5-0.5B-Instruct``), a local directory, a ``.gguf``
+    file, or ``zoo:<name>`` for the offline zoo. ``kind: estimate`` models are not run: their
+    quality comes from ``predictions`` or ``endpoint`` and their energy from ``active_params``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    source: str
+    kind: BackendKind = "hf"
+    architecture: Architecture = "causal"
+    family: str | None = None
+    revision: str | None = None
+    chat_template: bool = Field(True, description="wrap prompts in the tokenizer's chat template")
+    # kind: estimate
+    active_params: float | None = Field(None, gt=0, description="active parameters (estimate)")
+    predictions: str | None = Field(None, description="JSONL of id/prediction (estimate)")
+    endpoint: str | None = Field(None, description="OpenAI-compatible base URL (estimate)")
+    endpoint_model: str | None = None
