@@ -81,9 +81,11 @@ class Backend(ABC):
         max_new_tokens: int = 64,
         stop: Sequence[str] = (),
         images: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
     ) -> list[Generation]:
         """Greedy completions for ``prompts`` (and ``images``, one per prompt, for vision2text).
 
+        ``ids`` are the task's sample ids, used by backends that look answers up (``estimate``).
         Output order matches input order, whatever order the backend batches in.
         """
         raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) does not generate text")

@@ -11,8 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-#: Backends, one module each under ``greenbench.models.backends``.
-BackendKind = Literal["hf", "llamacpp", "onnx", "estimate"]
+#: Backends, one module each under ``greenbench.models.backends`` (``torch``: plain torch
+#: modules such as the zoo's EfficientNet-Lite, outside transformers).
+BackendKind = Literal["hf", "torch", "llamacpp", "onnx", "estimate"]
 #: What the model does; decides which backend entry points apply.
 Architecture = Literal["causal", "seq2seq", "vision2text", "image-classifier"]
 Dtype = Literal["fp32", "fp16", "bf16"]

@@ -1,0 +1,1 @@
+"""Reference data shared by tasks and models without either importing the other (label lists)."""

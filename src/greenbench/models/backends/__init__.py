@@ -1,0 +1,1 @@
+"""One module per backend engine; :mod:`greenbench.models.registry` maps kinds to them."""
