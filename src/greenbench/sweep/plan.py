@@ -1,0 +1,152 @@
+"""Expand a sweep config into jobs (model × variant × task) with stable ids.
+
+A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolved content
+(model spec, variant, task, task source and directory, sample limit, generation override,
+repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
+The same config therefore gives the same ids whatever the key order, and changing any field
+that affects the result gives new ids. Runtime-only fields (sweep name, idle baseline, timeout)
+are not part of the id, so renaming a sweep or recalibrating idle does not redo finished work.
+
+Every fine-tuned variant gets a measured base: the same model, the same variant without
+``finetune`` (same backend, dtype, quantization, batch size, device), on the same task. If the
+config does not list that job, the plan adds it (``Job.added_as_base``) and runs it before the
+fine-tuned one, so CEGI always has a base quality from the same sweep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from greenbench.models.spec import ModelSpec, Variant
+from greenbench.sweep.config import ModelEntry, SweepConfig, VariantEntry
+
+#: Fields of a :class:`Job` that do not change its result, hence not hashed into its id.
+RUNTIME_FIELDS = frozenset({"job_id", "sweep", "base_job_id", "added_as_base", "idle"})
+
+
+class Job(BaseModel):
+    """One unit of work: evaluate one variant of one model on one task (and fine-tune first).
+
+    Serialized to JSON for the worker process (``python -m greenbench.sweep.worker``) and for
+    remote executors; ``idle`` carries the idle baseline measured by the driver or node.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str = ""
+    sweep: str
+    model: ModelSpec
+    variant: Variant
+    task: str
+    tasks_dir: str | None = None
+    task_source: str | None = None
+    limit: int | None = Field(None, description="samples to evaluate (None: all)")
+    max_new_tokens: int | None = Field(None, description="overrides the task's generation limit")
+    repeats: int = Field(1, ge=1, description="inference repeats (energy mean and std)")
+    carbon: dict[str, Any] = Field(description="resolved CarbonContext.to_dict()")
+    meter: str = "auto"
+    base_job_id: str | None = Field(None, description="the job measuring this variant's base")
+    added_as_base: bool = Field(False, description="planned only as a fine-tuned job's base")
+    idle: dict[str, Any] | None = Field(None, description="IdleBaseline.to_dict() (runtime)")
+
+    def content(self) -> dict[str, Any]:
+        """The fields that determine the result (what the id hashes)."""
+        return self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS))
+
+    def compute_id(self) -> str:
+        """``j-`` + 12 hex digits of SHA-256 over :meth:`content` as canonical JSON."""
+        canonical = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return "j-" + hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    def with_id(self) -> Job:
+        """This job with ``job_id`` set from its content."""
+        return self.model_copy(update={"job_id": self.compute_id()})
+
+    @property
+    def label(self) -> str:
+        """``model/variant@task``, for progress lines and tables."""
+        return f"{self.model.name}/{self.variant.name}@{self.task}"
+
+
+def _spec(model: ModelEntry) -> ModelSpec:
+    return ModelSpec.model_validate(model.model_dump(exclude={"variants", "tasks"}))
+
+
+def _variant(entry: VariantEntry) -> Variant:
+    return Variant.model_validate(entry.model_dump(exclude={"tasks"}))
+
+
+def base_of(variant: Variant) -> dict[str, Any]:
+    """What a fine-tuned variant's base must match: the variant minus name and fine-tuning."""
+    return variant.model_dump(mode="json", exclude={"name", "finetune"})
+
+
+def _base_variant(variant: Variant, listed: list[VariantEntry]) -> Variant:
+    """The base variant of a fine-tuned ``variant``: a listed one if it matches, else a new one."""
+    for entry in listed:
+        candidate = _variant(entry)
+        if candidate.finetune is None and base_of(candidate) == base_of(variant):
+            return candidate
+    names = {v.name for v in listed}
+    name = "base" if "base" not in names else f"{variant.name}-base"
+    return variant.model_copy(update={"name": name, "finetune": None})
+
+
+def expand(config: SweepConfig, carbon: dict[str, Any]) -> list[Job]:
+    """All jobs of ``config``, base variants before fine-tuned ones, ids set.
+
+    ``carbon`` is the resolved location (``CarbonContext.to_dict()``), the same for every job of
+    a local sweep. Order: per model, the plain variants (in config order) then any base added
+    for a fine-tuned variant, then the fine-tuned variants; per variant, tasks in config order.
+    """
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for model in config.models:
+        spec = _spec(model)
+        listed = model.variants if model.variants is not None else config.variants
+        model_tasks = [t.name for t in config.tasks if model.tasks is None or t.name in model.tasks]
+        plain: list[Job] = []
+        added: list[Job] = []
+        tuned: list[Job] = []
+        for entry in listed:
+            variant = _variant(entry)
+            for task_name in model_tasks:
+                if entry.tasks is not None and task_name not in entry.tasks:
+                    continue
+                job = _job(config, spec, variant, task_name, carbon)
+                if variant.finetune is None:
+                    plain.append(job)
+                    continue
+                base = _job(config, spec, _base_variant(variant, listed), task_name, carbon)
+                tuned.append(job.model_copy(update={"base_job_id": base.job_id}))
+                added.append(base.model_copy(update={"added_as_base": True}))
+        plain_ids = {j.job_id for j in plain}
+        added = [j for j in added if j.job_id not in plain_ids]
+        for job in (*plain, *added, *tuned):
+            if job.job_id not in seen:
+                seen.add(job.job_id)
+                jobs.append(job)
+    return jobs
+
+
+def _job(
+    config: SweepConfig, spec: ModelSpec, variant: Variant, task_name: str, carbon: dict[str, Any]
+) -> Job:
+    task = config.task(task_name)
+    return Job(
+        sweep=config.name,
+        model=spec,
+        variant=variant,
+        task=task.name,
+        tasks_dir=task.tasks_dir,
+        task_source=task.source,
+        limit=task.limit if task.limit is not None else config.limit,
+        max_new_tokens=task.max_new_tokens,
+        repeats=config.repeats,
+        carbon=carbon,
+        meter=config.meter,
+    ).with_id()

@@ -1,0 +1,141 @@
+"""Run one job in its own process: ``python -m greenbench.sweep.worker JOB.json RESULT.json``.
+
+``JOB.json`` is a serialized :class:`~greenbench.sweep.plan.Job` (its ``idle`` field carries the
+idle baseline); the worker writes ``{"record": …, "samples": […]}`` to ``RESULT.json`` (via a
+temporary file and ``os.replace``, so a half-written result is never read) and exits 0. A job
+that fails inside the runner is still written, with ``status: failed``. A crash, an OOM kill
+or an uncaught exception leaves no result: :func:`run_in_subprocess` then builds the failed
+record in the parent from the last line the worker printed to stderr.
+
+``--runner module:function`` swaps the job function (default :data:`DEFAULT_RUNNER`); the
+function takes a ``Job`` and returns ``(record, samples)``. Tests use it to run fast fake jobs
+through the real process boundary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from greenbench.sweep.plan import Job
+from greenbench.sweep.record import failed_record
+
+#: The function that runs a job: ``greenbench.sweep.job.run_job``.
+DEFAULT_RUNNER = "greenbench.sweep.job:run_job"
+
+JobResult = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+def resolve_runner(path: str) -> Callable[[Job], JobResult]:
+    """Import ``module:function``."""
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file and ``os.replace``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=1, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_in_subprocess(
+    job: Job,
+    *,
+    timeout_s: float | None = None,
+    runner: str = DEFAULT_RUNNER,
+    log_path: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> JobResult:
+    """Run ``job`` in a fresh Python process; never raises for a failure of the job itself.
+
+    Returns ``(record, samples)``: the worker's result, or a failed record naming the exit
+    status, the signal, the timeout or the worker's last stderr line. The worker's stderr goes
+    to ``log_path`` when given (kept for reading), else to a temporary file.
+    """
+    with tempfile.TemporaryDirectory(prefix="greenbench-job-") as tmp:
+        job_file = Path(tmp) / "job.json"
+        result_file = Path(tmp) / "result.json"
+        job_file.write_text(job.model_dump_json(), encoding="utf-8")
+        log = Path(log_path) if log_path else Path(tmp) / "stderr.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "greenbench.sweep.worker", str(job_file), str(result_file)]
+        cmd += ["--runner", runner]
+        env = _worker_env(env)
+        with open(log, "wb") as err:
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True
+            )
+            try:
+                code = proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                return failed_record(job, f"timed out after {timeout_s:g} s"), []
+            except BaseException:
+                _kill_group(proc)
+                raise
+        if code == 0 and result_file.is_file():
+            result = json.loads(result_file.read_text(encoding="utf-8"))
+            return result["record"], result.get("samples", [])
+        return failed_record(job, _exit_reason(code, log)), []
+
+
+def _worker_env(env: dict[str, str] | None) -> dict[str, str]:
+    """``env`` (default: ours) with this greenbench importable, installed or not."""
+    env = dict(os.environ if env is None else env)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill the worker and anything it started (it leads its own session)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _exit_reason(code: int, log: Path) -> str:
+    if code < 0:
+        name = signal.Signals(-code).name
+        why = " (out of memory?)" if name == "SIGKILL" else ""
+        reason = f"worker killed by {name}{why}"
+    else:
+        reason = f"worker exited with status {code}"
+    lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.strip()]
+    return f"{reason}: {lines[-1].strip()}" if lines else reason
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Worker entry point; exit 0 when a result (ok or failed) was written."""
+    parser = argparse.ArgumentParser(prog="python -m greenbench.sweep.worker")
+    parser.add_argument("job", type=Path, help="job JSON written by the driver")
+    parser.add_argument("result", type=Path, help="where to write {record, samples}")
+    parser.add_argument("--runner", default=DEFAULT_RUNNER, help="module:function running a job")
+    args = parser.parse_args(argv)
+    job = Job.model_validate_json(args.job.read_text(encoding="utf-8"))
+    record, samples = resolve_runner(args.runner)(job)
+    write_json_atomic(args.result, {"record": record, "samples": samples})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
