@@ -1,0 +1,286 @@
+"""Run one job: load, fine-tune (when the variant says so), infer, score — each phase measured.
+
+Phases are separate energy windows of one :class:`~greenbench.energy.EnergyMeter`:
+
+- ``load``: constructing the backend (reading and preparing the weights);
+- ``finetune``: ``backend.finetune`` on the task's training pairs (fine-tuned variants only);
+- ``inference``: answering every evaluation sample, repeated ``job.repeats`` times; the phase
+  keeps the mean energy per component, the spread of the totals (``total_j_std``, sample
+  standard deviation) and each repeat's total; the first repeat's outputs are scored.
+
+Each phase keeps gross energy (``energy_j``) and energy above the idle baseline
+(``net_energy_j``, equal to gross when no baseline was taken). Emissions use the record's
+``energy_basis`` (net with a baseline, gross without) times the job's carbon context.
+
+Models of kind ``estimate`` are not run here: their answers come from a predictions file or an
+endpoint, and their inference energy from ``greenbench.energy.param_scaling`` (provenance
+``estimated:param-scaling``); no load phase is recorded for them.
+
+Scoring happens outside every window: it is the harness's cost, not the model's.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from greenbench.errors import GreenbenchError
+from greenbench.sweep.plan import Job
+from greenbench.sweep.record import failed_record, new_record, now_iso
+
+#: Zoo model whose hf weights score perplexity-type metrics.
+REFERENCE_MODEL = "smollm2-135m-instruct"
+
+
+def run_job(job: Job) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run ``job`` in this process; return ``(record, per-sample logs)``, never raising.
+
+    A failure keeps what was measured before it, with ``status: failed`` and a one-line
+    ``error`` (the traceback goes to stderr, which the executor keeps as the job's log).
+    """
+    record = new_record(job)
+    logs: list[dict[str, Any]] = []
+    try:
+        _run(job, record, logs)
+    except Exception as exc:
+        traceback.print_exc(file=sys.stderr)
+        message = str(exc).strip().splitlines()
+        error = f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
+        record = failed_record(job, error, record)
+    else:
+        record["status"] = "ok"
+        record["finished_at"] = now_iso()
+    _emissions(job, record)
+    return record, logs
+
+
+def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
+    from greenbench.environment import describe
+    from greenbench.models import check_variant
+    from greenbench.tasks import load_task
+
+    record["environment"] = describe()
+    task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source)
+    spec = task.spec
+    record["primary_metric"] = spec.primary_metric
+    record["higher_is_better"] = task.higher_is_better(spec.primary_metric)
+    samples = task.samples(job.limit)
+    if not samples:
+        raise GreenbenchError(f"task {job.task!r}: no samples to evaluate")
+    record["samples"] = len(samples)
+    check_variant(job.model, job.variant)
+
+    meter = _meter(job)
+    if job.model.kind == "estimate":
+        backend = _load(job)
+    else:
+        with meter.window("load") as window:
+            backend = _load(job)
+        record["phases"]["load"] = _phase([window.measurement])
+    try:
+        _describe(backend, record)
+        if job.variant.finetune is not None:
+            _finetune(job, task, backend, meter, record)
+        outputs = _infer(job, task, samples, backend, meter, record)
+    finally:
+        backend.close()
+
+    predictions = {s.id: out for s, out in zip(samples, outputs["predictions"], strict=True)}
+    score = task.score(samples, predictions, resources=_resources(task))
+    record["quality"] = {name: dict(value) for name, value in score.metrics.items()}
+    record["score_missing"] = score.missing
+    prompts = {s.id: s.prompt for s in samples}
+    tokens = dict(zip((s.id for s in samples), outputs["generated_tokens"], strict=True))
+    for entry in score.per_sample:
+        log = dict(entry)
+        log.setdefault("prompt", prompts.get(log.get("id")))
+        log.setdefault("prediction", predictions.get(log.get("id")))
+        log.setdefault("generated_tokens", tokens.get(log.get("id")))
+        logs.append(log)
+
+
+def _meter(job: Job):
+    from greenbench.energy import EnergyMeter
+    from greenbench.energy.measurement import IdleBaseline
+
+    idle = IdleBaseline.from_dict(job.idle) if job.idle else None
+    return EnergyMeter(meter=job.meter, idle=idle)
+
+
+def _load(job: Job):
+    from greenbench.models import load_backend
+
+    return load_backend(job.model, job.variant)
+
+
+def _describe(backend: Any, record: dict[str, Any]) -> None:
+    """Parameter counts and backend facts into the record's ``model`` / ``backend`` fields."""
+    counts = backend.params()
+    record["model"]["params_total"] = counts.total
+    record["model"]["params_trainable"] = counts.trainable
+    facts = backend.describe()
+    record["backend"] = facts
+    if facts.get("note"):
+        record["model"]["note"] = facts["note"]
+
+
+def _training_pairs(job: Job, task: Any) -> list[tuple[str, str]]:
+    """``(prompt, completion)`` pairs named by ``finetune.data``: the task or a JSONL file."""
+    ft = job.variant.finetune
+    if ft.data in ("task", f"task:{job.task}"):
+        return list(task.training_pairs(ft.train_samples, ft.seed))
+    if ft.data.startswith("task:"):
+        from greenbench.tasks import load_task
+
+        return list(load_task(ft.data[5:]).training_pairs(ft.train_samples, ft.seed))
+    path = Path(ft.data).expanduser()
+    if not path.is_file():
+        raise GreenbenchError(
+            f"variant {job.variant.name!r}: finetune.data: no such file {ft.data!r}; "
+            "allowed: task, task:<name> or a JSONL file of prompt/completion"
+        )
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            pairs.append((row["prompt"], row["completion"]))
+    return pairs[: ft.train_samples]
+
+
+def _finetune(job: Job, task: Any, backend: Any, meter: Any, record: dict[str, Any]) -> None:
+    pairs = _training_pairs(job, task)
+    with meter.window("finetune") as window:
+        result = backend.finetune(pairs, job.variant.finetune)
+    record["phases"]["finetune"] = _phase([window.measurement])
+    record["finetune_result"] = {
+        "steps": result.steps,
+        "train_samples": result.train_samples,
+        "loss_first": result.loss_first,
+        "loss_last": result.loss_last,
+        "trainable_params": result.trainable_params,
+        "tokens": result.tokens,
+    }
+    record["model"]["params_trainable"] = result.trainable_params
+
+
+def _answer(job: Job, task: Any, samples: list[Any], backend: Any) -> dict[str, list[Any]]:
+    """One pass over ``samples``: predictions, and token counts (None for classifiers)."""
+    spec = task.spec
+    if spec.output_type == "classify":
+        labels = backend.classify([s.image for s in samples], top_k=5)
+        return {
+            "predictions": labels,
+            "prompt_tokens": [None] * len(samples),
+            "generated_tokens": [None] * len(samples),
+        }
+    images = [s.image for s in samples]
+    gens = backend.generate(
+        [s.prompt for s in samples],
+        max_new_tokens=job.max_new_tokens or spec.generation.max_new_tokens,
+        stop=list(spec.generation.stop or ()),
+        images=images if any(img is not None for img in images) else None,
+        ids=[s.id for s in samples],
+    )
+    return {
+        "predictions": [g.text for g in gens],
+        "prompt_tokens": [g.prompt_tokens for g in gens],
+        "generated_tokens": [g.generated_tokens for g in gens],
+    }
+
+
+def _infer(
+    job: Job, task: Any, samples: list[Any], backend: Any, meter: Any, record: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """Answer the samples ``job.repeats`` times, each pass its own window; keep the first."""
+    if job.model.kind == "estimate":
+        first = _answer(job, task, samples, backend)
+        record["phases"]["inference"] = _estimated_phase(job, first)
+    else:
+        measurements = []
+        first = None
+        for _ in range(job.repeats):
+            with meter.window("inference") as window:
+                outputs = _answer(job, task, samples, backend)
+            measurements.append(window.measurement)
+            first = first or outputs
+        record["phases"]["inference"] = _phase(measurements)
+    record["tokens"] = {
+        "prompt": _sum(first["prompt_tokens"]),
+        "generated": _sum(first["generated_tokens"]),
+    }
+    return first
+
+
+def _sum(values: list[int | None]) -> int | None:
+    return None if any(v is None for v in values) else sum(values)
+
+
+def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> dict[str, Any]:
+    from greenbench.energy.param_scaling import estimate_inference_energy
+
+    estimate = estimate_inference_energy(
+        job.model.active_params,
+        len(outputs["predictions"]),
+        generated_tokens=_sum(outputs["generated_tokens"]),
+    )
+    energy = dict(estimate["energy_j"])
+    return {
+        "duration_s": estimate.get("duration_s"),
+        "energy_j": energy,
+        "net_energy_j": dict(energy),
+        "provenance": dict(estimate["provenance"]),
+        "repeats": 1,
+        "total_j_std": None,
+        "repeat_totals_j": [energy["total"]],
+    }
+
+
+def _phase(measurements: list[Any]) -> dict[str, Any]:
+    """One phase from its windows: mean per component, spread of the totals across repeats."""
+    dicts = [m.to_dict() for m in measurements]
+    n = len(dicts)
+
+    def mean(key: str) -> dict[str, float]:
+        keys = {k for d in dicts for k in d[key]}
+        return {k: sum(d[key].get(k, 0.0) for d in dicts) / n for k in sorted(keys)}
+
+    totals = [d["energy_j"]["total"] for d in dicts]
+    return {
+        "duration_s": sum(d["duration_s"] for d in dicts) / n,
+        "energy_j": mean("energy_j"),
+        "net_energy_j": mean("net_energy_j"),
+        "provenance": dicts[0]["provenance"],
+        "repeats": n,
+        "total_j_std": statistics.stdev(totals) if n > 1 else None,
+        "repeat_totals_j": totals,
+    }
+
+
+def _resources(task: Any) -> dict[str, Any] | None:
+    """Scorer resources: the reference model for perplexity-type metrics."""
+    names = set(getattr(task.spec, "metric_names", None) or _metric_names(task.spec))
+    if not any("perplexity" in name for name in names):
+        return None
+    from greenbench.models.zoo import resolve
+
+    return {"reference_model_path": str(resolve(REFERENCE_MODEL, "hf").path)}
+
+
+def _metric_names(spec: Any) -> list[str]:
+    metrics = getattr(spec, "metrics", None) or []
+    return [m if isinstance(m, str) else getattr(m, "name", str(m)) for m in metrics]
+
+
+def _emissions(job: Job, record: dict[str, Any]) -> None:
+    """gCO2e per phase from the record's energy basis and the job's carbon context."""
+    from greenbench.carbon import resolve_location
+
+    carbon = job.carbon
+    ctx = resolve_location(intensity=carbon["intensity_g_per_kwh"], pue=carbon["pue"])
+    key = "net_energy_j" if record["energy_basis"] == "net" else "energy_j"
+    emissions = {name: ctx.emissions_g(p[key]["total"]) for name, p in record["phases"].items()}
+    record["emissions_g"] = {"total": sum(emissions.values()), **emissions}

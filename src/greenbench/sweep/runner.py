@@ -1,0 +1,333 @@
+"""The sweep driver behind ``greenbench run``: plan, resume, calibrate, execute, commit, report.
+
+:func:`prepare` reads and validates a config (with command-line overrides) and expands it into
+jobs; :func:`run_sweep` runs the jobs not yet done in ``out_dir``:
+
+1. open ``out_dir/results.db``; jobs already recorded ``ok`` are skipped (resume), failed ones
+   are run again;
+2. cheap checks of every job (``check_variant``) before any heavy work;
+3. one idle calibration (``idle_seconds``), passed to every job, so net energy can be given;
+4. the executor runs each job in its own process; as each finishes, its record (with the
+   efficiency indexes of every record refreshed) is committed to the store at once and
+   ``out_dir/results.json`` is rewritten atomically (temporary file + ``os.replace``);
+5. a final table, and ``out_dir/report.html``.
+
+A driver killed at any point loses at most the job in flight: the store commits per job.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from greenbench.errors import GreenbenchError
+from greenbench.sweep import indexes
+from greenbench.sweep.config import SweepConfig, load_config
+from greenbench.sweep.executors import Executor, get_executor
+from greenbench.sweep.plan import Job, expand
+from greenbench.sweep.worker import write_json_atomic
+
+
+@dataclass
+class Overrides:
+    """Command-line settings that win over the config's."""
+
+    limit: int | None = None
+    """Samples per task, for every task."""
+    repeats: int | None = None
+    """Inference repeats per job."""
+    country: str | None = None
+    """ISO 3166 alpha-3 country of the grid (replaces the config's location and intensity)."""
+
+
+@dataclass
+class SweepOutcome:
+    """What one ``run_sweep`` call did."""
+
+    out_dir: Path
+    """Directory holding results.db, results.json and report.html."""
+    planned: int
+    """Jobs in the plan."""
+    skipped: int
+    """Jobs already recorded ok in the store (resumed past)."""
+    ran: list[str] = field(default_factory=list)
+    """Ids of the jobs run by this call, in the order they finished."""
+    failed: list[str] = field(default_factory=list)
+    """Ids of the jobs of this call that failed."""
+    wall_s: float = 0.0
+    """Wall-clock time of this call, seconds."""
+    report: Path | None = None
+    """The HTML report, when written."""
+
+
+def prepare(
+    config_path: str | Path | None, overrides: Overrides | None = None
+) -> tuple[SweepConfig, list[Job]]:
+    """Read, override and validate a config, then expand it into jobs (ids set).
+
+    Raises:
+        GreenbenchError: an invalid config, an unknown task or location.
+    """
+    config, origin = load_config(config_path)
+    overrides = overrides or Overrides()
+    if overrides.limit is not None:
+        config.limit = overrides.limit
+        for task in config.tasks:
+            task.limit = overrides.limit
+    if overrides.repeats is not None:
+        config.repeats = overrides.repeats
+    if overrides.country is not None:
+        config.location.country = overrides.country
+        config.location.region = None
+        config.location.carbon_intensity = None
+    _check_tasks(config, origin)
+    return config, expand(config, resolve_carbon(config))
+
+
+def resolve_carbon(config: SweepConfig) -> dict[str, Any]:
+    """The config's location as ``CarbonContext.to_dict()``."""
+    from greenbench.carbon import resolve_location
+
+    loc = config.location
+    ctx = resolve_location(
+        country=loc.country, region=loc.region, intensity=loc.carbon_intensity, pue=loc.pue
+    )
+    return ctx.to_dict()
+
+
+def _check_tasks(config: SweepConfig, origin: str) -> None:
+    """Every task must exist (its spec is read, no data is loaded)."""
+    from greenbench.tasks import load_task
+
+    for i, entry in enumerate(config.tasks):
+        try:
+            load_task(entry.name, tasks_dir=entry.tasks_dir, source=entry.source)
+        except GreenbenchError as exc:
+            raise GreenbenchError(f"{origin}: tasks[{i}]: {exc}") from None
+
+
+def check_jobs(jobs: list[Job]) -> None:
+    """Cheap per-variant validation (``check_variant``) of every job, before heavy work."""
+    from greenbench.models import check_variant
+
+    seen: set[str] = set()
+    for job in jobs:
+        key = job.model.model_dump_json() + job.variant.model_dump_json()
+        if key not in seen:
+            seen.add(key)
+            try:
+                check_variant(job.model, job.variant)
+            except GreenbenchError as exc:
+                raise GreenbenchError(
+                    f"model {job.model.name!r} variant {job.variant.name!r}: {exc}"
+                ) from None
+
+
+def plan_table(jobs: list[Job], done: set[str] | None = None) -> Table:
+    """The plan as a rich table: id, model, variant, task, samples, note."""
+    table = Table(title=f"plan: {len(jobs)} jobs", show_lines=False)
+    for column in ("job id", "model", "variant", "task", "samples", "note"):
+        table.add_column(column)
+    for job in jobs:
+        notes = []
+        if job.added_as_base:
+            notes.append("added: base of a fine-tuned variant")
+        if job.base_job_id:
+            notes.append(f"base {job.base_job_id}")
+        if done and job.job_id in done:
+            notes.append("done")
+        samples = str(job.limit) if job.limit else "all"
+        table.add_row(
+            job.job_id, job.model.name, job.variant.name, job.task, samples, "; ".join(notes)
+        )
+    return table
+
+
+class RichProgress:
+    """Progress bars for jobs and samples (``executors.base.Progress``)."""
+
+    def __init__(self, progress: Progress, jobs: list[Job]) -> None:
+        self._progress = progress
+        self._jobs = progress.add_task("jobs", total=len(jobs))
+        self._samples = progress.add_task("samples", total=sum(j.limit or 0 for j in jobs) or None)
+
+    def job_started(self, job: Job, *, node: str | None = None) -> None:
+        where = f" on {node}" if node else ""
+        self._progress.update(self._jobs, description=f"jobs: {job.label}{where}")
+
+    def job_finished(self, job: Job, record: dict[str, Any]) -> None:
+        self._progress.advance(self._jobs)
+        self._progress.advance(self._samples, record.get("samples") or job.limit or 0)
+        if record.get("status") != "ok":
+            self._progress.console.print(f"[red]failed[/red] {job.label}: {record.get('error')}")
+
+
+def _progress_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+class _Committer:
+    """``on_result``: commit each record (with refreshed indexes) and rewrite results.json."""
+
+    def __init__(self, store: Any, out_dir: Path, outcome: SweepOutcome) -> None:
+        self.store = store
+        self.out_dir = out_dir
+        self.outcome = outcome
+
+    def __call__(self, record: dict[str, Any], samples: list[dict[str, Any]]) -> None:
+        self.store.put_job(record, samples)
+        self.outcome.ran.append(record["job_id"])
+        if record.get("status") != "ok":
+            self.outcome.failed.append(record["job_id"])
+        self.refresh()
+
+    def refresh(self) -> list[dict[str, Any]]:
+        """Recompute every record's indexes, store the changed ones, rewrite results.json."""
+        records = self.store.jobs()
+        updated = indexes.attach(records)
+        for old, new in zip(records, updated, strict=True):
+            if old != new:
+                self.store.put_job(new)
+        write_json_atomic(self.out_dir / "results.json", updated)
+        return updated
+
+
+def run_sweep(
+    config: SweepConfig,
+    jobs: list[Job],
+    out_dir: str | Path,
+    *,
+    executor: Executor | None = None,
+    executor_name: str = "local",
+    executor_options: dict[str, Any] | None = None,
+    console: Console | None = None,
+    calibrate: Callable[[SweepConfig], Any] | None = None,
+    report: bool = True,
+) -> SweepOutcome:
+    """Run the jobs of ``jobs`` not yet recorded ok in ``out_dir``; see the module docstring.
+
+    Args:
+        executor: an executor to use as is (tests inject one); else ``executor_name`` with
+            ``executor_options`` plus the idle baseline, cool-down and timeout of ``config``.
+        calibrate: ``config -> IdleBaseline | None``; default: the energy meter's idle
+            calibration over ``config.idle_seconds`` (None when 0).
+        report: write ``out_dir/report.html`` at the end.
+    """
+    from greenbench.store import ResultsStore
+
+    started = time.perf_counter()
+    console = console or Console(stderr=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with ResultsStore(out / "results.db") as store:
+        done = set(store.done_job_ids())
+        todo = [j for j in jobs if j.job_id not in done]
+        outcome = SweepOutcome(out_dir=out, planned=len(jobs), skipped=len(jobs) - len(todo))
+        console.print(
+            f"sweep {config.name!r}: {len(jobs)} jobs, {outcome.skipped} already done, "
+            f"{len(todo)} to run -> {out}"
+        )
+        store.set_meta("config", config.model_dump(mode="json"))
+        store.set_meta("plan", [j.job_id for j in jobs])
+        if jobs:
+            store.set_meta("carbon", jobs[0].carbon)
+        committer = _Committer(store, out, outcome)
+        if todo:
+            check_jobs(todo)
+            if executor is None:
+                idle = (calibrate or calibrate_idle)(config)
+                if idle is not None:
+                    store.set_meta("idle", idle.to_dict())
+                options = {
+                    "idle": idle,
+                    "cooldown_s": config.cooldown_s,
+                    "timeout_s": config.job_timeout_s,
+                }
+                if executor_name == "local":
+                    options["log_dir"] = out / "logs"
+                executor = get_executor(executor_name, **options, **(executor_options or {}))
+            _environment_meta(store)
+            with _progress_bar(console) as bar:
+                executor.run(todo, committer, progress=RichProgress(bar, todo))
+        records = committer.refresh()
+    outcome.wall_s = time.perf_counter() - started
+    print_summary(records, console)
+    if report:
+        outcome.report = _write_report(out, console)
+    return outcome
+
+
+def calibrate_idle(config: SweepConfig) -> Any:
+    """Idle baseline over ``config.idle_seconds`` with the config's meter (None when 0 s)."""
+    if config.idle_seconds <= 0:
+        return None
+    from greenbench.energy import EnergyMeter
+
+    return EnergyMeter(meter=config.meter).calibrate_idle(config.idle_seconds)
+
+
+def _environment_meta(store: Any) -> None:
+    from greenbench.environment import describe
+
+    store.set_meta("environment", describe())
+
+
+def print_summary(records: list[dict[str, Any]], console: Console) -> None:
+    """The final table: one row per job, grouped by task."""
+    table = Table(title="results (energy on each record's basis; 'est.' = estimated)")
+    for column in (
+        "task",
+        "model/variant",
+        "status",
+        "quality",
+        "J/query",
+        "gCO2e/query",
+        "CEGI",
+        "GQI",
+        "Pareto",
+    ):
+        table.add_column(column)
+    for r in sorted(records, key=lambda r: (r.get("task", ""), r.get("model", {}).get("name", ""))):
+        value = indexes.primary_value(r)
+        quality = f"{r.get('primary_metric')}={value:.3f}" if value is not None else "-"
+        est = " est." if r.get("energy_estimated") else ""
+        cegi = _fmt(r.get("cegi")) if r.get("cegi") is not None else (r.get("cegi_note") or "-")
+        gqi = f"{_fmt(r.get('gqi'))} ({r.get('gqi_unit')})" if r.get("gqi") is not None else "-"
+        table.add_row(
+            r.get("task", "?"),
+            f"{r['model']['name']}/{r['variant']['name']}",
+            r.get("status", "?") if r.get("status") == "ok" else f"failed: {r.get('error')}",
+            quality,
+            _fmt(r.get("energy_per_query_j")) + est,
+            _fmt(r.get("emissions_per_query_g")) + est,
+            cegi if r.get("variant", {}).get("finetune") else "-",
+            gqi,
+            "yes" if r.get("pareto_energy") else "",
+        )
+    console.print(table)
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _write_report(out: Path, console: Console) -> Path | None:
+    from greenbench.report.html import write_html
+
+    path = write_html(out)
+    console.print(f"report: {path}")
+    return path
