@@ -1,0 +1,23 @@
+"""Models: specs and variants, backends (hf, torch, llamacpp, onnx, estimate), fine-tuning, zoo.
+
+``load_backend(spec, variant)`` validates the pair (:func:`check_variant`, cheap) and returns a
+loaded :class:`Backend`; see ``docs/models.md``.
+"""
+
+from __future__ import annotations
+
+from greenbench.models.base import Backend, FineTuneResult, Generation, ParamCounts
+from greenbench.models.registry import check_variant, load_backend
+from greenbench.models.spec import FineTune, ModelSpec, Variant
+
+__all__ = [
+    "Backend",
+    "FineTune",
+    "FineTuneResult",
+    "Generation",
+    "ModelSpec",
+    "ParamCounts",
+    "Variant",
+    "check_variant",
+    "load_backend",
+]

@@ -1,0 +1,252 @@
+"""Loading a transformers model for the ``hf`` backend: source, device, dtype, quantization.
+
+:func:`load` turns a (spec, variant) pair into a :class:`Loaded` bundle: the model in eval mode
+with gradients off, its tokenizer and/or processor, the device, and a note for the record
+(e.g. "weights dequantized from Q4_K_M"). Quantization:
+
+- ``int8-dynamic``: :func:`torch.ao.quantization.quantize_dynamic` on every ``nn.Linear`` (weights
+  int8, activations quantized per batch at run time); CPU only, from fp32 weights.
+- ``bnb-8bit`` / ``bnb-4bit-nf4``: transformers' ``BitsAndBytesConfig`` (LLM.int8 / NF4 with
+  bf16 compute and double quantization); CUDA only.
+- ``gguf:<level>``: transformers' GGUF loader (``gguf_file=``), which dequantizes the weights to
+  the variant's dtype; the note says so.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from greenbench.errors import GreenbenchError
+from greenbench.models.spec import ModelSpec, Variant
+
+TORCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+@dataclass
+class Source:
+    """Where the weights come from, after resolving ``zoo:`` names and GGUF levels."""
+
+    path: str
+    """Hub id or local directory given to ``from_pretrained``."""
+    gguf_file: str | None = None
+    """GGUF file name inside ``path`` (transformers' ``gguf_file=``), or None."""
+    note: str | None = None
+    """Provenance note for the record (e.g. dequantized weights)."""
+    license: str | None = None
+
+
+@dataclass
+class Loaded:
+    """A model ready to run, with what is needed to feed it."""
+
+    model: Any
+    """The ``PreTrainedModel`` (or a dynamic-quantized copy), eval mode, gradients off."""
+    tokenizer: Any | None
+    """Tokenizer for text in/out (None for image classifiers)."""
+    processor: Any | None
+    """Image processor (vision-encoder-decoder, classifiers) or multimodal processor."""
+    device: torch.device
+    dtype: torch.dtype
+    """Dtype of floating inputs (pixels): the variant's dtype."""
+    source: Source
+    multimodal: bool = False
+    """True when ``processor`` is a joint text+image processor (image-text-to-text models)."""
+
+
+def pick_device(variant: Variant) -> torch.device:
+    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; int8-dynamic always runs on CPU."""
+    if variant.quantization == "int8-dynamic":
+        return torch.device("cpu")
+    if variant.device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(variant.device)
+
+
+def resolve_source(spec: ModelSpec, variant: Variant) -> Source:
+    """Resolve ``zoo:`` names (through :mod:`greenbench.models.zoo`) and ``.gguf`` sources."""
+    if spec.source.startswith("zoo:"):
+        from greenbench.models import zoo
+
+        resolved = zoo.resolve(spec.source[4:], "hf")
+        source = Source(path=resolved.path, note=resolved.note, license=resolved.license)
+    else:
+        source = Source(
+            path=str(Path(spec.source).expanduser()) if _is_local(spec.source) else spec.source
+        )
+    path = Path(source.path)
+    if path.suffix == ".gguf":
+        source.path, source.gguf_file = str(path.parent), path.name
+    elif variant.quantization.startswith("gguf:"):
+        source.gguf_file = find_gguf(source.path, variant.quantization[5:])
+    if source.gguf_file and not source.note:
+        level = variant.quantization[5:] if variant.quantization.startswith("gguf:") else "GGUF"
+        source.note = f"weights dequantized from {level} ({source.gguf_file})"
+    return source
+
+
+def _is_local(source: str) -> bool:
+    return source.startswith(("/", ".", "~")) or Path(source).expanduser().exists()
+
+
+def find_gguf(path: str, level: str) -> str:
+    """The ``.gguf`` file in directory (or hub repo) ``path`` whose name contains ``level``."""
+    local = Path(path).expanduser()
+    if local.is_dir():
+        names = [p.name for p in local.glob("*.gguf")]
+    else:
+        from huggingface_hub import list_repo_files
+
+        try:
+            names = [n for n in list_repo_files(path) if n.endswith(".gguf")]
+        except Exception as exc:  # offline, unknown repo: one line naming the source
+            raise GreenbenchError(
+                f"variant.quantization 'gguf:{level}': cannot list GGUF files of {path!r} ({exc})"
+            ) from exc
+    matches = sorted(n for n in names if level.lower() in n.lower())
+    if not matches:
+        raise GreenbenchError(
+            f"variant.quantization 'gguf:{level}': no .gguf file matching {level!r} in {path!r}"
+            f" (found: {', '.join(sorted(names)) or 'none'})"
+        )
+    return matches[0]
+
+
+def quantization_config(variant: Variant) -> Any | None:
+    """``BitsAndBytesConfig`` for the bnb quantizations (QLoRA forces NF4), else None."""
+    method = variant.finetune.method if variant.finetune else None
+    quant = "bnb-4bit-nf4" if method == "qlora" else variant.quantization
+    if not quant.startswith("bnb-"):
+        return None
+    from transformers import BitsAndBytesConfig
+
+    if quant == "bnb-8bit":
+        return BitsAndBytesConfig(load_in_8bit=True)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=torch.bfloat16,
+    )
+
+
+def _model_class(architecture: str, model_type: str):
+    import transformers as tf
+
+    if architecture == "causal":
+        return tf.AutoModelForCausalLM
+    if architecture == "seq2seq":
+        return tf.AutoModelForSeq2SeqLM
+    if architecture == "image-classifier":
+        return tf.AutoModelForImageClassification
+    if model_type == "vision-encoder-decoder":
+        return tf.VisionEncoderDecoderModel
+    return tf.AutoModelForImageTextToText
+
+
+def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Loaded:
+    """Load ``spec`` as ``variant`` describes; ``defer_int8`` leaves int8-dynamic to the caller
+    (fine-tuning trains the fp32 weights first, then quantizes)."""
+    import transformers as tf
+
+    source = resolve_source(spec, variant)
+    device = pick_device(variant)
+    common: dict[str, Any] = {"revision": spec.revision}
+    if source.gguf_file:
+        common["gguf_file"] = source.gguf_file
+    try:
+        config = tf.AutoConfig.from_pretrained(source.path, **common)
+        model_cls = _model_class(spec.architecture, config.model_type)
+        kwargs: dict[str, Any] = {"dtype": TORCH_DTYPES[variant.dtype], **common}
+        quant = quantization_config(variant)
+        if quant is not None:
+            kwargs["quantization_config"] = quant
+            kwargs["device_map"] = {"": device.index or 0}
+        model = model_cls.from_pretrained(source.path, **kwargs)
+        tokenizer, processor, multimodal = _load_preprocessing(
+            tf, spec.architecture, config.model_type, source, common
+        )
+    except OSError as exc:
+        raise GreenbenchError(
+            f"model {spec.name!r}: cannot load source {spec.source!r}: {exc}"
+        ) from exc
+    except ValueError as exc:  # wrong architecture for the checkpoint, unsupported GGUF, ...
+        raise GreenbenchError(
+            f"model {spec.name!r}: source {spec.source!r} does not load as architecture "
+            f"{spec.architecture!r}: {str(exc).splitlines()[0]}"
+        ) from exc
+    if quant is None:
+        model.to(device)
+    model.eval()
+    model.requires_grad_(False)
+    if variant.quantization == "int8-dynamic" and not defer_int8:
+        model = quantize_int8_dynamic(model)
+    dtype = TORCH_DTYPES[variant.dtype]
+    return Loaded(model, tokenizer, processor, device, dtype, source, multimodal)
+
+
+def _load_preprocessing(tf, architecture: str, model_type: str, source: Source, common: dict):
+    """(tokenizer, processor, multimodal) for the architecture."""
+    if architecture == "image-classifier":
+        return None, tf.AutoImageProcessor.from_pretrained(source.path, **_no_gguf(common)), False
+    if architecture == "vision2text" and model_type == "vision-encoder-decoder":
+        image_processor = tf.AutoImageProcessor.from_pretrained(source.path, **_no_gguf(common))
+        return _tokenizer(tf, source, common, "left"), image_processor, False
+    if architecture == "vision2text":
+        processor = tf.AutoProcessor.from_pretrained(source.path, **_no_gguf(common))
+        processor.tokenizer.padding_side = "left"
+        return processor.tokenizer, processor, True
+    # Decoder-only prompts pad on the left (generation appends on the right); encoders on the right.
+    side = "right" if architecture == "seq2seq" else "left"
+    return _tokenizer(tf, source, common, side), None, False
+
+
+def _no_gguf(common: dict) -> dict:
+    return {k: v for k, v in common.items() if k != "gguf_file"}
+
+
+def _tokenizer(tf, source: Source, common: dict, padding_side: str):
+    tokenizer = tf.AutoTokenizer.from_pretrained(source.path, **common)
+    tokenizer.padding_side = padding_side
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def quantize_int8_dynamic(model):
+    """Dynamic int8 quantization of every ``nn.Linear`` (CPU). Returns the quantized model.
+
+    Uses :func:`torch.ao.quantization.quantize_dynamic`, deprecated in favour of torchao but still
+    the in-tree way that needs no extra package; its deprecation warning is silenced here.
+    """
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message=".*quantiz.*", category=UserWarning)
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def count_params(model) -> tuple[int, int]:
+    """(total, trainable) parameters of ``model``, quantized weights counted unpacked.
+
+    Dynamic-int8 linears keep packed weights outside ``parameters()``; bitsandbytes 4-bit
+    parameters store two weights per byte (their ``quant_state.shape`` is the real shape).
+    """
+    from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    total = trainable = 0
+    for param in model.parameters():
+        quant_state = getattr(param, "quant_state", None)
+        n = quant_state.shape.numel() if quant_state is not None else param.numel()
+        total += n
+        trainable += n if param.requires_grad else 0
+    for module in model.modules():
+        if isinstance(module, DynamicLinear):
+            weight, bias = module._packed_params._weight_bias()
+            total += weight.numel() + (bias.numel() if bias is not None else 0)
+    return total, trainable
