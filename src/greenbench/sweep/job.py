@@ -74,20 +74,20 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
     record["samples"] = len(samples)
     check_variant(job.model, job.variant)
 
-    meter = _meter(job)
-    if job.model.kind == "estimate":
-        backend = _load(job)
-    else:
-        with meter.window("load") as window:
+    with _meter(job) as meter:
+        if job.model.kind == "estimate":
             backend = _load(job)
-        record["phases"]["load"] = _phase([window.measurement])
-    try:
-        _describe(backend, record)
-        if job.variant.finetune is not None:
-            _finetune(job, task, backend, meter, record)
-        outputs = _infer(job, task, samples, backend, meter, record)
-    finally:
-        backend.close()
+        else:
+            with meter.window("load") as window:
+                backend = _load(job)
+            record["phases"]["load"] = _phase([window.measurement])
+        try:
+            _describe(backend, record)
+            if job.variant.finetune is not None:
+                _finetune(job, task, backend, meter, record)
+            outputs = _infer(job, task, samples, backend, meter, record)
+        finally:
+            backend.close()
 
     predictions = {s.id: out for s, out in zip(samples, outputs["predictions"], strict=True)}
     score = task.score(samples, predictions, resources=_resources(task))
@@ -104,8 +104,7 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
 
 
 def _meter(job: Job):
-    from greenbench.energy import EnergyMeter
-    from greenbench.energy.measurement import IdleBaseline
+    from greenbench.energy import EnergyMeter, IdleBaseline
 
     idle = IdleBaseline.from_dict(job.idle) if job.idle else None
     return EnergyMeter(meter=job.meter, idle=idle)

@@ -1,0 +1,74 @@
+"""A fast fake job function for driver and executor tests (``--runner fake_jobs:run``).
+
+It goes through the real worker process but loads no model: ``model.source`` picks what the
+job does — ``fake:ok`` (a plausible ok record), ``fake:raise`` (uncaught exception),
+``fake:exit`` (``os._exit(3)``), ``fake:sleep`` (sleeps ``GB_FAKE_SLEEP`` seconds, then ok).
+Each run appends the job id to the file named by ``GB_FAKE_LOG`` so tests can count runs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from greenbench.sweep.plan import Job
+from greenbench.sweep.record import new_record, now_iso
+
+#: Quality of each variant name (text-to-sql execution accuracy), so CEGI has a gain.
+QUALITY = {"base": 0.2, "fp32": 0.2, "lora": 0.45, "int8": 0.15}
+
+
+def phase(total_j: float, duration_s: float = 1.0) -> dict:
+    energy = {"total": total_j, "cpu": total_j * 0.8, "ram": total_j * 0.2}
+    net = {k: v / 2 for k, v in energy.items()}
+    return {
+        "duration_s": duration_s,
+        "energy_j": energy,
+        "net_energy_j": net,
+        "provenance": {"cpu": "estimated:fake", "ram": "estimated:fake"},
+        "repeats": 1,
+        "total_j_std": None,
+        "repeat_totals_j": [total_j],
+    }
+
+
+def run(job: Job):
+    log = os.environ.get("GB_FAKE_LOG")
+    if log:
+        with open(log, "a") as fh:
+            fh.write(job.job_id + "\n")
+    kind = job.model.source.removeprefix("fake:")
+    if kind == "raise":
+        raise RuntimeError("boom: the model exploded")
+    if kind == "exit":
+        os._exit(3)
+    if kind == "sleep":
+        time.sleep(float(os.environ.get("GB_FAKE_SLEEP", "30")))
+    record = new_record(job)
+    quality = QUALITY.get(job.variant.name, 0.3)
+    samples = job.limit or 10
+    record.update(
+        primary_metric="execution_accuracy",
+        higher_is_better=True,
+        quality={"execution_accuracy": {"value": quality, "ci_low": 0.0, "ci_high": 1.0}},
+        samples=samples,
+        tokens={"prompt": 100, "generated": 50},
+        status="ok",
+        finished_at=now_iso(),
+    )
+    size = 2.0 if job.variant.name == "int8" else 4.0
+    record["phases"] = {"load": phase(1.0), "inference": phase(size * samples)}
+    if job.variant.finetune is not None:
+        record["phases"]["finetune"] = phase(360.0)
+        record["finetune_result"] = {"steps": 3, "trainable_params": 1000, "train_samples": 8}
+        record["model"]["params_trainable"] = 1000
+    intensity = job.carbon["intensity_g_per_kwh"]
+    emissions = {
+        k: p["net_energy_j"]["total"] / 3.6e6 * intensity for k, p in record["phases"].items()
+    }
+    record["emissions_g"] = {"total": sum(emissions.values()), **emissions}
+    logs = [
+        {"id": f"s{i}", "prompt": "p", "prediction": "x", "reference": "y", "score": 1.0}
+        for i in range(samples)
+    ]
+    return record, logs
