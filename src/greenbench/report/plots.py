@@ -1,0 +1,243 @@
+"""Plotly figures of a leaderboard: quality against cost with the Pareto frontier, and energy
+stacked per phase and per component. Estimated figures are drawn distinctly (open markers,
+hatched bars) everywhere.
+
+Every string taken from a record is HTML-escaped before it goes into a figure, because plotly
+renders a subset of HTML in text and hover labels.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+
+import plotly.graph_objects as go
+
+from greenbench.metrics.efficiency import pareto_front
+from greenbench.report.provenance import Provenance, combine
+from greenbench.report.tables import Cell, Leaderboard, Row, job_label
+
+#: Order and colour of the phases and components we know; others follow in name order.
+PHASE_COLOURS = {"load": "#94a3b8", "finetune": "#d97706", "inference": "#059669"}
+COMPONENT_COLOURS = {"cpu": "#2563eb", "dram": "#7c3aed", "gpu": "#dc2626", "ram": "#0d9488"}
+_OTHER_COLOURS = ["#64748b", "#db2777", "#65a30d", "#0891b2"]
+ESTIMATED_PATTERN = "/"
+
+#: Scatter axes: cost key -> (Row attribute, axis title).
+COSTS = {
+    "energy": ("energy_per_1k", "inference energy per 1,000 queries (J)"),
+    "emissions": ("emissions", "emissions of the job, all phases (gCO₂e)"),
+}
+
+
+def _text(value: object) -> str:
+    """A record string made safe for plotly's HTML-like text rendering."""
+    return html.escape(str(value), quote=False)
+
+
+def _short(labels: list[str], width: int = 30) -> list[str]:
+    """Labels cut to ``width`` characters with an ellipsis, escaped, kept distinct."""
+    cut = [lab if len(lab) <= width else lab[: width - 1] + "…" for lab in labels]
+    cut = [f"{c} #{i + 1}" if cut.count(c) > 1 else c for i, c in enumerate(cut)]
+    return [_text(c) for c in cut]
+
+
+def _layout(fig: go.Figure, title: str, **extra: object) -> go.Figure:
+    settings: dict = {
+        "title": {"text": title, "font": {"size": 15}},
+        "template": "plotly_white",
+        "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12},
+        "margin": {"l": 60, "r": 20, "t": 80, "b": 60},
+        "height": 400,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+    }
+    settings.update(extra)
+    fig.update_layout(**settings)
+    return fig
+
+
+def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
+    """Quality of each job of ``board`` against a cost (``"energy"`` or ``"emissions"``, see
+    :data:`COSTS`), the CI as error bars, the Pareto frontier as a dashed line, every point
+    labelled ``model · variant``; measured points filled, estimated points open."""
+    attribute, axis_title = COSTS[cost]
+    rows = [
+        r
+        for r in board.rows
+        if r.quality.value is not None and getattr(r, attribute).value is not None
+    ]
+    fig = go.Figure()
+    for estimated in (False, True):
+        group = [r for r in rows if getattr(r, attribute).estimated == estimated]
+        if not group:
+            continue
+        fig.add_trace(_points(group, attribute, estimated))
+    points = [(r.quality.value, getattr(r, attribute).value) for r in rows]
+    front = [rows[i] for i in pareto_front(points, higher_is_better=board.higher_is_better)]
+    if front:
+        fig.add_trace(
+            go.Scatter(
+                x=[getattr(r, attribute).value for r in front],
+                y=[r.quality.value for r in front],
+                mode="lines",
+                line={"dash": "dash", "color": "#16a34a", "width": 2},
+                name="Pareto frontier",
+                hoverinfo="skip",
+            )
+        )
+    costs = [p[1] for p in points if p[1] > 0]
+    log_x = bool(costs) and max(costs) / min(costs) > 20
+    direction = "higher is better" if board.higher_is_better else "lower is better"
+    return _layout(
+        fig,
+        f"{_text(board.task)}: {_text(board.metric)} vs {cost}",
+        xaxis={"title": {"text": axis_title}, "type": "log" if log_x else "linear"},
+        yaxis={"title": {"text": f"{_text(board.metric)} ({direction})"}},
+    )
+
+
+def _points(rows: list[Row], attribute: str, estimated: bool) -> go.Scatter:
+    cells: list[Cell] = [getattr(r, attribute) for r in rows]
+    values = [r.quality.value for r in rows]
+    plus = [
+        (r.ci_high - v) if r.ci_high is not None else 0 for r, v in zip(rows, values, strict=True)
+    ]
+    minus = [
+        (v - r.ci_low) if r.ci_low is not None else 0 for r, v in zip(rows, values, strict=True)
+    ]
+    colour = "#b45309" if estimated else "#1d4ed8"
+    return go.Scatter(
+        x=[c.value for c in cells],
+        y=values,
+        mode="markers+text",
+        name="estimated † (open)" if estimated else "measured (filled)",
+        text=_short([r.label for r in rows]),
+        hovertext=[_text(r.label) for r in rows],
+        textposition="top center",
+        textfont={"size": 11},
+        cliponaxis=False,
+        customdata=[
+            [_text(c.text), _text(c.provenance.describe() if c.provenance else "")] for c in cells
+        ],
+        hovertemplate="<b>%{hovertext}</b><br>quality %{y:.4g}<br>%{customdata[0]}"
+        "<br>%{customdata[1]}<extra></extra>",
+        marker={
+            "size": 11,
+            "symbol": "circle-open" if estimated else "circle",
+            "color": colour,
+            "line": {"width": 2, "color": colour},
+        },
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": plus,
+            "arrayminus": minus,
+            "color": colour,
+            "thickness": 1,
+        },
+    )
+
+
+def _colours(names: list[str], known: dict[str, str]) -> dict[str, str]:
+    others = iter(_OTHER_COLOURS * (1 + len(names)))
+    return {n: known.get(n) or next(others) for n in names}
+
+
+def _ordered(names: set[str], known: dict[str, str]) -> list[str]:
+    return [n for n in known if n in names] + sorted(names - set(known))
+
+
+def _task_records(board: Leaderboard) -> list[tuple[str, Mapping]]:
+    """(label, record) of every job of the task with phases, failed jobs marked."""
+    pairs = [(r.label, r.record) for r in board.rows]
+    pairs += [(f"{job_label(r)} (failed)", r) for r in board.failed if r.get("phases")]
+    return pairs
+
+
+def _stacked(
+    board: Leaderboard,
+    names: list[str],
+    known: dict[str, str],
+    part: Callable[[Mapping, str], tuple[float | None, Provenance]],
+    title: str,
+    y_title: str,
+) -> go.Figure:
+    """Stacked bars, one trace per name in ``names``, one bar per job; ``part(record, name)``
+    gives the joules and their provenance; estimated parts are hatched."""
+    jobs = _task_records(board)
+    colours = _colours(names, known)
+    labels = [label for label, _ in jobs]
+    fig = go.Figure()
+    for name in names:
+        parts = [part(record, name) for _, record in jobs]
+        fig.add_trace(
+            go.Bar(
+                x=_short(labels),
+                y=[value for value, _ in parts],
+                name=_text(name),
+                hovertext=[_text(label) for label in labels],
+                customdata=[_text(prov.describe()) for _, prov in parts],
+                hovertemplate="%{hovertext}<br>" + _text(name) + ": %{y:.4g} J<br>%{customdata}"
+                "<extra></extra>",
+                marker={
+                    "color": colours[name],
+                    "pattern": {
+                        "shape": ["" if p.measured else ESTIMATED_PATTERN for _, p in parts]
+                    },
+                },
+            )
+        )
+    return _layout(
+        fig,
+        f"{_text(board.task)}: {title} (hatched = estimated)",
+        barmode="stack",
+        yaxis={"title": {"text": y_title}},
+        xaxis={"tickangle": -30 if len(jobs) > 3 else 0},
+        legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},
+    )
+
+
+def energy_by_phase(board: Leaderboard) -> go.Figure:
+    """Gross energy of each phase of each job of ``board`` (J), stacked; estimated hatched."""
+
+    def part(record: Mapping, phase: str) -> tuple[float | None, Provenance]:
+        data = (record.get("phases") or {}).get(phase) or {}
+        prov = combine((data.get("provenance") or {}).values())
+        return (data.get("energy_j") or {}).get("total"), prov
+
+    jobs = _task_records(board)
+    phases = _ordered({p for _, r in jobs for p in r.get("phases") or {}}, PHASE_COLOURS)
+    return _stacked(
+        board, phases, PHASE_COLOURS, part, "energy per phase", "energy (J; inference: one pass)"
+    )
+
+
+def energy_by_component(board: Leaderboard) -> go.Figure:
+    """Gross energy of each component (cpu, dram, gpu, ram, …) summed over the phases of each
+    job (J), stacked; a bar is hatched when any of its phases estimated that component."""
+
+    def part(record: Mapping, component: str) -> tuple[float | None, Provenance]:
+        phases = (record.get("phases") or {}).values()
+        values = [(p.get("energy_j") or {}).get(component) for p in phases]
+        numbers = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+        prov = combine((p.get("provenance") or {}).get(component) for p in phases)
+        return (sum(numbers) if numbers else None), prov
+
+    jobs = _task_records(board)
+    found = {
+        c
+        for _, r in jobs
+        for p in (r.get("phases") or {}).values()
+        for c in (p.get("energy_j") or {})
+        if c != "total"
+    }
+    components = _ordered(found, COMPONENT_COLOURS)
+    return _stacked(
+        board,
+        components,
+        COMPONENT_COLOURS,
+        part,
+        "energy per component",
+        "energy, all phases (J)",
+    )
