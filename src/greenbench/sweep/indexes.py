@@ -52,15 +52,17 @@ INDEX_FIELDS = (
 )
 
 
-def is_accuracy(metric: str | None) -> bool:
-    """Whether ``metric`` is a fraction of correct samples (accuracy, exact match, top-k, pass@k).
+#: Primary metrics that are a fraction of correct samples, besides any ``*accuracy`` metric.
+ACCURACY_LIKE = frozenset({"final_number_match", "pass_at_1", "exact_match"})
 
-    Such metrics give a count of correct answers (for energy per correct answer) and a GQI.
+
+def is_accuracy(metric: str | None) -> bool:
+    """Whether ``metric`` is a fraction 0..1 of correct samples (accuracy, top-k, pass@1, …).
+
+    Such metrics give a count of correct answers (value × samples, for the energy per correct
+    answer) and a GQI; text-overlap scores (ROUGE, BLEU) and perplexity do not.
     """
-    if not metric:
-        return False
-    name = metric.lower()
-    return "accuracy" in name or name in ("exact_match", "em") or name.startswith(("top", "pass@"))
+    return bool(metric) and ("accuracy" in metric or metric in ACCURACY_LIKE)
 
 
 def primary_value(record: dict[str, Any]) -> float | None:

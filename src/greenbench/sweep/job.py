@@ -276,10 +276,9 @@ def _metric_names(spec: Any) -> list[str]:
 
 def _emissions(job: Job, record: dict[str, Any]) -> None:
     """gCO2e per phase from the record's energy basis and the job's carbon context."""
-    from greenbench.carbon import resolve_location
+    from greenbench.carbon import CarbonContext
 
-    carbon = job.carbon
-    ctx = resolve_location(intensity=carbon["intensity_g_per_kwh"], pue=carbon["pue"])
+    ctx = CarbonContext(**job.carbon)
     key = "net_energy_j" if record["energy_basis"] == "net" else "energy_j"
     emissions = {name: ctx.emissions_g(p[key]["total"]) for name, p in record["phases"].items()}
     record["emissions_g"] = {"total": sum(emissions.values()), **emissions}

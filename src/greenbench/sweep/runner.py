@@ -88,7 +88,11 @@ def prepare(
         config.location.region = None
         config.location.carbon_intensity = None
     _check_tasks(config, origin)
-    return config, expand(config, resolve_carbon(config))
+    try:
+        carbon = resolve_carbon(config)
+    except GreenbenchError as exc:
+        raise GreenbenchError(f"{origin}: location: {exc}") from None
+    return config, expand(config, carbon)
 
 
 def resolve_carbon(config: SweepConfig) -> dict[str, Any]:

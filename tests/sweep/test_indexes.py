@@ -1,0 +1,133 @@
+"""Efficiency indexes attached to records: per-query, CEGI against the base, GQI, Pareto."""
+
+from __future__ import annotations
+
+import pytest
+
+from greenbench.sweep.indexes import attach, is_accuracy
+
+
+def record(job_id, task="t", quality=0.5, energy=100.0, net=50.0, **extra):
+    base = {
+        "job_id": job_id,
+        "task": task,
+        "status": "ok",
+        "primary_metric": "accuracy",
+        "higher_is_better": True,
+        "quality": {"accuracy": {"value": quality}},
+        "samples": 10,
+        "tokens": {"prompt": 100, "generated": 20},
+        "energy_basis": "net",
+        "phases": {
+            "inference": {
+                "energy_j": {"total": energy},
+                "net_energy_j": {"total": net},
+                "provenance": {"cpu": "measured:rapl"},
+            }
+        },
+        "emissions_g": {"total": 0.01, "inference": 0.01},
+        "variant": {"name": job_id, "finetune": None},
+        "model": {"name": "m", "params_trainable": 0},
+        "base_job_id": None,
+    }
+    base.update(extra)
+    return base
+
+
+def test_per_query_figures_use_net_inference_energy():
+    (r,) = attach([record("a", quality=0.3)])
+    assert r["energy_per_query_j"] == pytest.approx(5.0)  # 50 J net / 10 samples
+    assert r["energy_per_1k_queries_j"] == pytest.approx(5000.0)
+    assert r["energy_per_token_j"] == pytest.approx(2.5)  # 50 J / 20 tokens
+    assert r["energy_per_correct_j"] == pytest.approx(50.0 / 3)  # 3 correct of 10
+    assert r["emissions_per_query_g"] == pytest.approx(0.001)
+    assert r["energy_estimated"] is False
+    (g,) = attach([record("a", energy_basis="gross")])
+    assert g["energy_per_query_j"] == pytest.approx(10.0)
+
+
+def test_cegi_from_the_base_job_quality():
+    base = record("base", quality=0.30)
+    tuned = record(
+        "lora",
+        quality=0.35,
+        base_job_id="base",
+        variant={"name": "lora", "finetune": {"method": "lora", "rank": 8}},
+        emissions_g={"total": 10.5, "finetune": 10.0, "inference": 0.5},
+        finetune_result={"trainable_params": 460_800},
+    )
+    _, t = attach([base, tuned])
+    assert t["cegi_gain_pp"] == pytest.approx(5.0)
+    assert t["cegi"] == pytest.approx(10.0 / (5.0 * 0.4608))
+    assert t["cegi_note"] is None
+
+
+def test_cegi_without_gain_is_a_note_not_a_number():
+    base = record("base", quality=0.40)
+    tuned = record(
+        "lora",
+        quality=0.35,
+        base_job_id="base",
+        variant={"name": "lora", "finetune": {"method": "lora"}},
+        emissions_g={"total": 10.0, "finetune": 10.0, "inference": 0.0},
+        finetune_result={"trainable_params": 1000},
+    )
+    _, t = attach([base, tuned])
+    assert t["cegi"] is None and t["cegi_note"] == "no gain"
+
+
+def test_cegi_when_the_base_failed_says_so():
+    base = record("base", status="failed", quality=0.4)
+    tuned = record(
+        "lora",
+        base_job_id="base",
+        variant={"name": "lora", "finetune": {"method": "lora"}},
+        finetune_result={"trainable_params": 1000},
+    )
+    _, t = attach([base, tuned])
+    assert t["cegi"] is None and "base" in t["cegi_note"]
+
+
+def test_gqi_uses_one_unit_per_task_and_skips_non_accuracy_metrics():
+    a = record("a", quality=0.9, net=500.0)
+    b = record("b", quality=0.8, net=5.0)
+    rouge = record("c", task="summ", primary_metric="rougeL", quality={"rougeL": {"value": 0.3}})
+    ra, rb, rc = attach([a, b, rouge])
+    assert ra["gqi_unit"] == rb["gqi_unit"] == "J"  # 5 J is not > 1 Wh
+    assert ra["gqi"] == pytest.approx(10 * 0.9**5 / 2.69897, rel=1e-4)
+    assert rb["gqi"] > 0 and rc["gqi"] is None
+
+
+def test_pareto_membership_per_task():
+    cheap_bad = record("a", quality=0.5, net=10.0)
+    dear_good = record("b", quality=0.9, net=100.0)
+    dominated = record("c", quality=0.4, net=50.0)
+    other_task = record("d", task="u", quality=0.1, net=1000.0)
+    out = {r["job_id"]: r for r in attach([cheap_bad, dear_good, dominated, other_task])}
+    assert out["a"]["pareto_energy"] and out["b"]["pareto_energy"]
+    assert out["c"]["pareto_energy"] is False
+    assert out["d"]["pareto_energy"] is True  # alone on its task
+
+
+def test_estimated_energy_is_flagged_and_failed_records_get_no_indexes():
+    est = record("e")
+    est["phases"]["inference"]["provenance"] = {"total": "estimated:param-scaling"}
+    failed = record("f", status="failed")
+    e, f = attach([est, failed])
+    assert e["energy_estimated"] is True and e["energy_per_query_j"] is not None
+    assert f["energy_per_query_j"] is None and f["pareto_energy"] is None
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected"),
+    [
+        ("execution_accuracy", True),
+        ("top1_accuracy", True),
+        ("pass_at_1", True),
+        ("rougeL", False),
+        ("perplexity", False),
+        (None, False),
+    ],
+)
+def test_accuracy_type_metrics(metric, expected):
+    assert is_accuracy(metric) is expected
