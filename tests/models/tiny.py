@@ -158,7 +158,7 @@ def build_vision2text(path: Path, *, seed: int = 0) -> Path:
         pad_token_id=tok.pad_token_id,
     )
     model = VisionEncoderDecoderModel(
-        encoder=ViTModel(_vit_config(), add_pooling_layer=False),
+        encoder=ViTModel(_vit_config()),
         decoder=GPT2LMHeadModel(decoder_config),
     )
     model.config.decoder_start_token_id = tok.bos_token_id

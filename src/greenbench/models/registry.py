@@ -84,8 +84,8 @@ def check_variant(spec: ModelSpec, variant: Variant) -> None:
     kind = backend_kind(spec, variant)
     _check_source(spec, kind, variant)
     on_cuda = _wants_cuda(variant)
-    _check_device(variant, on_cuda)
     _check_quantization(spec, variant, kind, on_cuda)
+    _check_device(variant, on_cuda)
     if variant.finetune is not None:
         _check_finetune(spec, variant, kind, on_cuda)
     if isinstance(variant.batch_size, int) and variant.batch_size < 1:
