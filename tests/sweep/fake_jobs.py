@@ -11,8 +11,20 @@ from __future__ import annotations
 import os
 import time
 
-from greenbench.sweep.plan import Job
+from greenbench.sweep.config import parse_config
+from greenbench.sweep.plan import Job, expand
 from greenbench.sweep.record import new_record, now_iso
+
+FAKE_RUNNER = "fake_jobs:run"
+CARBON = {
+    "country": "FRA",
+    "region": None,
+    "intensity_g_per_kwh": 56.0,
+    "pue": 1.0,
+    "source": "test",
+    "year": None,
+    "is_default": False,
+}
 
 #: Quality of each variant name (text-to-sql execution accuracy), so CEGI has a gain.
 QUALITY = {"base": 0.2, "fp32": 0.2, "lora": 0.45, "int8": 0.15}
@@ -36,7 +48,7 @@ def run(job: Job):
     log = os.environ.get("GB_FAKE_LOG")
     if log:
         with open(log, "a") as fh:
-            fh.write(job.job_id + "\n")
+            fh.write(f"{job.job_id} {os.getpid()}\n")
     kind = job.model.source.removeprefix("fake:")
     if kind == "raise":
         raise RuntimeError("boom: the model exploded")
@@ -72,3 +84,52 @@ def run(job: Job):
         for i in range(samples)
     ]
     return record, logs
+
+
+def fake_config(*sources: str, **changes):
+    """A config whose models are fake jobs (``fake:ok`` …), with a LoRA variant on the first."""
+    data = {
+        "name": "fake",
+        "tasks": ["text-to-sql"],
+        "limit": 4,
+        "idle_seconds": 0,
+        "cooldown_s": 0,
+        "models": [
+            {
+                "name": f"m{i}-{source.removeprefix('fake:')}",
+                "source": source,
+                "variants": [{"name": "fp32"}, {"name": "lora", "finetune": {"rank": 2}}]
+                if i == 0
+                else [{"name": "int8", "quantization": "int8-dynamic"}],
+            }
+            for i, source in enumerate(sources)
+        ],
+    }
+    data.update(changes)
+    return parse_config(data, "fake.yaml")
+
+
+def fake_jobs(*sources: str) -> list[Job]:
+    return expand(fake_config(*sources), CARBON)
+
+
+def main(out_dir: str, *sources: str) -> None:
+    """Run a fake sweep into ``out_dir`` (the driver a test can SIGKILL)."""
+    from greenbench.sweep.executors.local import LocalExecutor
+    from greenbench.sweep.runner import run_sweep
+
+    config = fake_config(*sources)
+    run_sweep(
+        config,
+        expand(config, CARBON),
+        out_dir,
+        executor=LocalExecutor(runner=FAKE_RUNNER),
+        check=lambda jobs: None,
+        report=False,
+    )
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(*sys.argv[1:])

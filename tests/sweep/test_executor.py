@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FAKE_RUNNER, fake_jobs
+from fake_jobs import FAKE_RUNNER, fake_jobs
 
 from greenbench.sweep.executors import get_executor
 from greenbench.sweep.executors.local import LocalExecutor

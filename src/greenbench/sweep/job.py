@@ -100,6 +100,9 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
         log.setdefault("prompt", prompts.get(log.get("id")))
         log.setdefault("prediction", predictions.get(log.get("id")))
         log.setdefault("generated_tokens", tokens.get(log.get("id")))
+        if isinstance(log["prediction"], list):  # a classifier's ranked labels
+            log["top_k"] = log["prediction"]
+            log["prediction"] = log["top_k"][0] if log["top_k"] else ""
         logs.append(log)
 
 

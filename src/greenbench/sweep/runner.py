@@ -220,6 +220,7 @@ def run_sweep(
     executor_options: dict[str, Any] | None = None,
     console: Console | None = None,
     calibrate: Callable[[SweepConfig], Any] | None = None,
+    check: Callable[[list[Job]], None] | None = None,
     report: bool = True,
 ) -> SweepOutcome:
     """Run the jobs of ``jobs`` not yet recorded ok in ``out_dir``; see the module docstring.
@@ -229,6 +230,8 @@ def run_sweep(
             ``executor_options`` plus the idle baseline, cool-down and timeout of ``config``.
         calibrate: ``config -> IdleBaseline | None``; default: the energy meter's idle
             calibration over ``config.idle_seconds`` (None when 0).
+        check: validation of the jobs to run before any heavy work; default
+            :func:`check_jobs`.
         report: write ``out_dir/report.html`` at the end.
     """
     from greenbench.store import ResultsStore
@@ -251,7 +254,7 @@ def run_sweep(
             store.set_meta("carbon", jobs[0].carbon)
         committer = _Committer(store, out, outcome)
         if todo:
-            check_jobs(todo)
+            (check or check_jobs)(todo)
             if executor is None:
                 idle = (calibrate or calibrate_idle)(config)
                 if idle is not None:

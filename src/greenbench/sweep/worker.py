@@ -78,7 +78,7 @@ def run_in_subprocess(
         log = Path(log_path) if log_path else Path(tmp) / "stderr.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "greenbench.sweep.worker", str(job_file), str(result_file)]
-        cmd += ["--runner", runner]
+        cmd += ["--runner", runner, "--parent", str(os.getpid())]
         env = _worker_env(env)
         with open(log, "wb") as err:
             proc = subprocess.Popen(
@@ -124,13 +124,34 @@ def _exit_reason(code: int, log: Path) -> str:
     return f"{reason}: {lines[-1].strip()}" if lines else reason
 
 
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this worker when the driver dies (no orphan keeps measuring).
+
+    A driver killed with SIGKILL cannot stop its worker; an orphan would keep running while the
+    resumed sweep starts the same job again, and the two would share the measured machine.
+    Elsewhere than Linux this is a no-op.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the driver died before prctl took effect
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Worker entry point; exit 0 when a result (ok or failed) was written."""
     parser = argparse.ArgumentParser(prog="python -m greenbench.sweep.worker")
     parser.add_argument("job", type=Path, help="job JSON written by the driver")
     parser.add_argument("result", type=Path, help="where to write {record, samples}")
     parser.add_argument("--runner", default=DEFAULT_RUNNER, help="module:function running a job")
+    parser.add_argument("--parent", type=int, default=None, help="pid of the driver")
     args = parser.parse_args(argv)
+    if args.parent is not None:
+        _die_with_parent(args.parent)
     job = Job.model_validate_json(args.job.read_text(encoding="utf-8"))
     record, samples = resolve_runner(args.runner)(job)
     write_json_atomic(args.result, {"record": record, "samples": samples})
