@@ -54,7 +54,7 @@ class CpuPower:
                 f"{self.w_per_thread:.3g} W/thread (TDP {self.tdp_w:g} W / {self.threads} threads, "
                 f"{self.matched})"
             )
-        return f"{self.w_per_thread:.3g} W/thread (default: {self.model!r} is not in the TDP table)"
+        return f"{self.w_per_thread:.3g} W/thread (default: CPU model not in the TDP table)"
 
 
 def _normalise(name: str) -> str:

@@ -68,7 +68,8 @@ def discover(root: Path) -> list[_Zone]:
             f"no RAPL powercap tree at {root} (needs Linux with the intel_rapl driver; "
             "set GREENBENCH_POWERCAP_ROOT to use another tree)"
         )
-    entries = sorted((m, p) for p in root.iterdir() if (m := _ZONE.match(p.name)))
+    matches = [(m, p) for p in root.iterdir() if (m := _ZONE.match(p.name))]
+    entries = sorted(matches, key=lambda mp: (mp[0][1], int(mp[0][2]), int(mp[0][3] or -1)))
     if not entries:
         raise GreenbenchError(f"no intel-rapl or amd-rapl zones under {root}")
     packages: dict[str, str] = {}

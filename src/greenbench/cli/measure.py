@@ -1,0 +1,172 @@
+"""``greenbench measure [options] -- CMD ARGS...``: energy and carbon of any command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from greenbench.energy.measurement import Measurement, is_breakdown
+from greenbench.energy.meter import METERS
+from greenbench.errors import GreenbenchError
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``measure`` subcommand."""
+    parser = subparsers.add_parser(
+        "measure",
+        help="run a command and report the energy and carbon of its whole process tree",
+        description=(
+            "Run CMD as a child process, measure the energy of its process tree per component "
+            "(RAPL / NVML counters where readable, labelled estimates otherwise) and convert it "
+            "to gCO2e with the grid intensity of --country (world average if none). Exits with "
+            "CMD's exit status."
+        ),
+        usage="greenbench measure [options] -- CMD [ARGS ...]",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON (CMD's stdout -> stderr)")
+    parser.add_argument(
+        "--meter", default="auto", choices=METERS, help="energy source (default: auto)"
+    )
+    parser.add_argument("--country", metavar="ISO3", help="grid country, e.g. FRA, USA, DEU")
+    parser.add_argument("--region", metavar="R", help="region of --country in the table, e.g. CA")
+    parser.add_argument("--pue", metavar="P", help="power usage effectiveness, >= 1 (default 1.0)")
+    parser.add_argument(
+        "--carbon-intensity", metavar="G", help="override the grid intensity, gCO2e/kWh"
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        metavar="S",
+        default="0",
+        help="measure idle power for S seconds first and report net energy too (default 0: off)",
+    )
+    parser.add_argument("--out", metavar="FILE.db", help="append the run to this results store")
+    parser.add_argument("cmd", nargs=argparse.REMAINDER, help="the command to measure, after --")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _command(args: argparse.Namespace) -> list[str]:
+    cmd = list(args.cmd)
+    if cmd and cmd[0] == "--":
+        cmd = cmd[1:]
+    if not cmd:
+        raise GreenbenchError("no command to measure: greenbench measure [options] -- CMD ARGS...")
+    exe = cmd[0]
+    if os.sep in exe:
+        found = os.path.isfile(exe) and os.access(exe, os.X_OK)
+    else:
+        found = shutil.which(exe) is not None
+    if not found:
+        raise GreenbenchError(f"command not found: {exe!r}")
+    return cmd
+
+
+def _idle_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise GreenbenchError(f"--idle-seconds must be a number (got {text!r})") from None
+    if not value >= 0:
+        raise GreenbenchError(f"--idle-seconds must be >= 0 (got {text!r})")
+    return value
+
+
+def _run_child(cmd: list[str], stdout_to_stderr: bool) -> int:
+    """Run ``cmd``; its exit status (128 + N when killed by signal N)."""
+    try:
+        proc = subprocess.Popen(cmd, stdout=2 if stdout_to_stderr else None)
+    except OSError as exc:
+        raise GreenbenchError(f"cannot run {cmd[0]!r}: {exc.strerror or exc}") from None
+    while True:
+        try:
+            status = proc.wait()
+            break
+        except KeyboardInterrupt:
+            continue  # the terminal sent SIGINT to CMD too: wait for it to finish
+    return 128 - status if status < 0 else status
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate every input, run the command in one energy window, report, exit with its status."""
+    from greenbench.carbon import resolve_location
+    from greenbench.energy import EnergyMeter
+    from greenbench.store import check_path
+
+    ctx = resolve_location(args.country, args.region, args.carbon_intensity, args.pue)
+    idle_s = _idle_seconds(args.idle_seconds)
+    if args.out:
+        check_path(args.out)
+    cmd = _command(args)
+    with EnergyMeter(args.meter, country=ctx.country) as meter:
+        if idle_s > 0:
+            meter.calibrate_idle(idle_s)
+        with meter.window("command") as window:
+            status = _run_child(cmd, stdout_to_stderr=args.json)
+    m = window.measurement
+    assert m is not None
+    emissions = ctx.emissions_g(m.total_j)
+    if args.out:
+        from greenbench.environment import describe
+        from greenbench.store import ResultsStore
+
+        with ResultsStore(args.out) as store:
+            store.add_measurement(cmd, m.to_dict(), ctx.to_dict(), describe(), status, emissions)
+    if args.json:
+        print(json.dumps(result_json(m, ctx), indent=2))
+    else:
+        print_table(m, ctx, Console())
+    return status
+
+
+def result_json(m: Measurement, ctx: Any) -> dict[str, Any]:
+    """The ``--json`` document: energy, provenance, emissions and the carbon context."""
+    out: dict[str, Any] = {
+        "duration_s": m.duration_s,
+        "energy_j": {"total": m.total_j, **m.energy_j},
+        "provenance": dict(m.provenance),
+        "emissions_g": ctx.emissions_g(m.total_j),
+        "carbon_intensity_g_per_kwh": ctx.intensity_g_per_kwh,
+        "pue": ctx.pue,
+        "carbon": ctx.to_dict(),
+    }
+    if m.idle_energy_j:
+        out["net_energy_j"] = {"total": m.net_total_j, **m.net_energy_j}
+    return out
+
+
+def print_table(m: Measurement, ctx: Any, console: Console) -> None:
+    """Per-component energy with provenance, totals, emissions and where the intensity is from."""
+    net = bool(m.idle_energy_j)
+    table = Table(title=f"energy of the command ({m.duration_s:.2f} s)")
+    table.add_column("component")
+    table.add_column("energy (J)", justify="right")
+    if net:
+        table.add_column("net of idle (J)", justify="right")
+    table.add_column("provenance")
+    net_j = m.net_energy_j
+    for key, joules in m.energy_j.items():
+        label = f"  {key}" if is_breakdown(key, m.energy_j) else key
+        cells = [label, f"{joules:.4g}"] + ([f"{net_j[key]:.4g}"] if net else [])
+        table.add_row(*cells, m.provenance.get(key, ""))
+    table.add_row(
+        "total", f"{m.total_j:.4g}", *([f"{m.net_total_j:.4g}"] if net else []), "", style="bold"
+    )
+    console.print(table)
+    emissions = ctx.emissions_g(m.total_j)
+    console.print(f"emissions: {emissions:.4g} gCO2e (gross energy x {ctx.describe()})")
+    if net:
+        console.print(f"net of idle: {ctx.emissions_g(m.net_total_j):.4g} gCO2e")
+    estimated = [k for k, p in m.provenance.items() if p.startswith("estimated")]
+    if estimated:
+        console.print(
+            f"[bold yellow]ESTIMATED:[/] {', '.join(estimated)} "
+            f"{'is an estimate' if len(estimated) == 1 else 'are estimates'}, not hardware "
+            "measurements (method and constants in the provenance column)"
+        )
