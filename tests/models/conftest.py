@@ -41,6 +41,11 @@ def vision2text_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def llava_dir(tmp_path_factory) -> Path:
+    return tiny.build_image_text_to_text(tmp_path_factory.mktemp("llava"))
+
+
+@pytest.fixture(scope="session")
 def classifier_dir(tmp_path_factory) -> Path:
     return tiny.build_classifier(tmp_path_factory.mktemp("classifier"))
 

@@ -29,6 +29,34 @@ def test_captioner_needs_one_image_per_prompt(captioner):
         captioner.generate(["a", "b"], images=tiny.images(1))
 
 
+def test_image_text_to_text_answers_with_the_processor_chat_template(llava_dir):
+    spec = ModelSpec(name="tiny-llava", source=str(llava_dir), architecture="vision2text")
+    backend = load_backend(spec, Variant(batch_size=2))
+    questions = ["what is on the chair?", "how many kites?", "colour?"]
+    images = tiny.images(3, seed=2)
+    out = backend.generate(questions, images=images, max_new_tokens=4)
+    one_by_one = [
+        backend.generate([q], images=[im], max_new_tokens=4)[0]
+        for q, im in zip(questions, images, strict=True)
+    ]
+    assert out == one_by_one
+    assert all(g.generated_tokens == 4 for g in out)
+    # prompt tokens as the model saw them: the templated text with the image slot expanded
+    from transformers import AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(llava_dir)
+    for question, image, g in zip(questions, images, out, strict=True):
+        message = {
+            "role": "user",
+            "content": [{"type": "image"}, {"type": "text", "text": question}],
+        }
+        text = processor.apply_chat_template([message], add_generation_prompt=True, tokenize=False)
+        assert text.startswith("<|user|> <image>") and text.endswith("<|assistant|> ")
+        expanded = processor(text=[text], images=[image])["input_ids"][0]
+        assert g.prompt_tokens == len(expanded)
+        assert g.prompt_tokens > len(processor.tokenizer(text)["input_ids"])
+
+
 def test_classifier_returns_label_names_best_first(classifier_dir):
     spec = ModelSpec(name="tiny-vit", source=str(classifier_dir), architecture="image-classifier")
     backend = load_backend(spec, Variant(batch_size=2))

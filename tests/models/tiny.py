@@ -24,6 +24,13 @@ CORPUS = [
     "0 1 2 3 4 5 6 7 8 9 + - * / = ( ) [ ] { } < > : ; , . ! ?",
 ]
 
+#: A minimal chat template for image-text-to-text processors (content is a list of parts).
+MULTIMODAL_TEMPLATE = (
+    "{% for m in messages %}<|{{ m['role'] }}|> {% for c in m['content'] %}"
+    "{% if c['type'] == 'image' %}<image>{% else %}{{ c['text'] }}{% endif %}{% endfor %}\n"
+    "{% endfor %}{% if add_generation_prompt %}<|assistant|> {% endif %}"
+)
+
 #: A minimal chat template (role tags, then the assistant turn opener).
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|> {{ m['content'] }}\n{% endfor %}"
@@ -170,6 +177,65 @@ def build_vision2text(path: Path, *, seed: int = 0) -> Path:
     model.save_pretrained(path)
     tok.save_pretrained(path)
     _image_processor().save_pretrained(path)
+    return path
+
+
+def build_image_text_to_text(path: Path, *, seed: int = 0) -> Path:
+    """A LLaVA: CLIP vision tower (2 layers) + projector + 2-layer Llama, with a LlavaProcessor
+    (16 image tokens per image) and a chat template; loads through ``AutoProcessor``."""
+    from transformers import (
+        CLIPImageProcessor,
+        CLIPVisionConfig,
+        LlamaConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    tok = make_tokenizer(chat_template=False)
+    tok.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    text = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=HIDDEN,
+        intermediate_size=2 * HIDDEN,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=HEADS,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+    )
+    vision = CLIPVisionConfig(
+        image_size=IMAGE_SIZE,
+        patch_size=8,
+        hidden_size=HIDDEN,
+        intermediate_size=2 * HIDDEN,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=HEADS,
+        projection_dim=HIDDEN,
+    )
+    config = LlavaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_id=tok.convert_tokens_to_ids("<image>"),
+        vision_feature_layer=-1,
+    )
+    torch.manual_seed(seed)
+    LlavaForConditionalGeneration(config).save_pretrained(path)
+    processor = LlavaProcessor(
+        image_processor=CLIPImageProcessor(
+            size={"shortest_edge": IMAGE_SIZE},
+            crop_size={"height": IMAGE_SIZE, "width": IMAGE_SIZE},
+        ),
+        tokenizer=tok,
+        patch_size=8,
+        vision_feature_select_strategy="default",
+        num_additional_image_tokens=1,
+        chat_template=MULTIMODAL_TEMPLATE,
+        image_token="<image>",
+    )
+    processor.save_pretrained(path)
     return path
 
 
