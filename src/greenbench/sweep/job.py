@@ -91,7 +91,7 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
 
     predictions = {s.id: out for s, out in zip(samples, outputs["predictions"], strict=True)}
     score = task.score(samples, predictions, resources=_resources(task))
-    record["quality"] = {name: dict(value) for name, value in score.metrics.items()}
+    record["quality"] = {name: value.to_dict() for name, value in score.metrics.items()}
     record["score_missing"] = score.missing
     prompts = {s.id: s.prompt for s in samples}
     tokens = dict(zip((s.id for s in samples), outputs["generated_tokens"], strict=True))
