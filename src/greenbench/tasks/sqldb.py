@@ -107,6 +107,10 @@ def shop_database() -> Path:
 
 
 def schema_text() -> str:
-    """The CREATE TABLE statements, without comments (what a prompt shows the model)."""
+    """The CREATE TABLE statements, one line per table, comments and NOT NULL dropped (what a
+    prompt shows the model: compact, so prompts stay short)."""
     lines = [ln for ln in SCHEMA.read_text().splitlines() if not ln.startswith("--")]
-    return "\n".join(lines).strip()
+    statements = " ".join(" ".join(lines).replace(" NOT NULL", "").split()).split(";")
+    return "\n".join(
+        s.strip().replace("( ", "(").replace(" )", ")") + ";" for s in statements if s.strip()
+    )

@@ -1,0 +1,105 @@
+"""Finding and validating task YAML files: built-ins (``tasks/builtin``) and a user's
+``tasks_dir``. Errors name the file and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from greenbench.errors import GreenbenchError
+from greenbench.tasks.spec import TaskSpec
+from greenbench.tasks.task import Task
+
+BUILTIN_DIR = Path(__file__).parent / "builtin"
+
+
+def _describe_error(path: Path, exc: ValidationError) -> str:
+    errors = exc.errors()
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    if first["type"] == "extra_forbidden":
+        return f"{path}: unknown field '{loc}'{more}"
+    if first["type"] == "missing":
+        return f"{path}: missing field '{loc}'{more}"
+    msg = first["msg"].removeprefix("Value error, ")
+    return f"{path}: field '{loc}': {msg}{more}"
+
+
+def read_spec(path: Path) -> TaskSpec:
+    """Parse and validate one task YAML; data files must exist."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise GreenbenchError(f"{path}: task file does not exist") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" on line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "parse error"
+        raise GreenbenchError(f"{path}: invalid YAML{line}: {problem}") from None
+    if not isinstance(raw, dict):
+        raise GreenbenchError(f"{path}: a task file must be a YAML mapping")
+    try:
+        spec = TaskSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise GreenbenchError(_describe_error(path, exc)) from None
+    for field in ("offline", "train"):
+        source = getattr(spec.data, field)
+        if source is not None and not (path.parent / source.path).is_file():
+            raise GreenbenchError(
+                f"{path}: field 'data.{field}.path': file {path.parent / source.path} "
+                "does not exist"
+            )
+    return spec
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def _user_dir(tasks_dir: str | Path | None) -> Path | None:
+    if tasks_dir is None:
+        return None
+    directory = Path(tasks_dir)
+    if not directory.is_dir():
+        raise GreenbenchError(f"--tasks-dir {directory}: not a directory")
+    return directory
+
+
+def list_tasks(tasks_dir: str | Path | None = None) -> list[Task]:
+    """Every task: built-ins, then the YAML files of ``tasks_dir`` (a user task with a
+    built-in's name replaces it). Sorted by name."""
+    found: dict[str, Task] = {}
+    user = _user_dir(tasks_dir)
+    for directory in [BUILTIN_DIR, *([user] if user else [])]:
+        for path in _yaml_files(directory):
+            spec = read_spec(path)
+            found[spec.name] = Task(spec, path)
+    return [found[name] for name in sorted(found)]
+
+
+def load_task(
+    name_or_yaml_path: str,
+    tasks_dir: str | Path | None = None,
+    source: str | None = None,
+) -> Task:
+    """A task by name (``tasks_dir`` first, then built-ins) or by the path of its YAML file.
+
+    ``source``: None takes the spec's default (the offline sample for built-ins), or
+    ``"offline"`` / ``"hub"``."""
+    as_path = Path(name_or_yaml_path)
+    if as_path.suffix in (".yaml", ".yml") or as_path.is_file():
+        return Task(read_spec(as_path), as_path, source)
+    user = _user_dir(tasks_dir)
+    for directory in [*([user] if user else []), BUILTIN_DIR]:
+        for suffix in (".yaml", ".yml"):
+            path = directory / f"{name_or_yaml_path}{suffix}"
+            if path.is_file():
+                return Task(read_spec(path), path, source)
+    for task in list_tasks(tasks_dir):
+        if task.name == name_or_yaml_path:
+            return Task(task.spec, task.path, source)
+    known = ", ".join(t.name for t in list_tasks(tasks_dir))
+    raise GreenbenchError(f"unknown task {name_or_yaml_path!r}; known tasks: {known}")

