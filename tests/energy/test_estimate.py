@@ -63,12 +63,9 @@ def test_live_grandchildren_are_counted(meter, tmp_path):
     with meter.window("w") as w:
         # sh -> python: the burning process is a grandchild of this one.
         proc = subprocess.Popen(["sh", "-c", f'"{sys.executable}" -c "$0" 0.4; :', script])
-        try:
-            deadline = time.monotonic() + 60
-            while not flag.exists() and time.monotonic() < deadline:
-                time.sleep(0.02)
-        finally:
-            pass
+        deadline = time.monotonic() + 60
+        while not flag.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
     try:
         assert flag.exists()
         assert w.measurement.energy_j["cpu"] >= 0.35 * w_per_thread
