@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenbench.errors import GreenbenchError
+from greenbench.store import ResultsStore
 
 
 @dataclass
@@ -26,8 +27,6 @@ def load_run(run_dir: str | Path) -> RunResults:
     Raises:
         GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``.
     """
-    from greenbench.store import ResultsStore  # imported here: rendering needs no store
-
     path = Path(run_dir) / "results.db"
     if not path.is_file():
         raise GreenbenchError(

@@ -1,0 +1,207 @@
+"""Exports: JSON (the job records), CSV and Parquet (one row per job × metric), Markdown
+leaderboards.
+
+The long table has the columns of :data:`LONG_COLUMNS`; each row is one figure of one job with
+its unit and provenance, so a spreadsheet or dataframe can filter measured from estimated.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+from greenbench.errors import GreenbenchError
+from greenbench.report.provenance import (
+    Provenance,
+    combine,
+    figure_provenance,
+    phase_provenance,
+)
+from greenbench.report.tables import COLUMNS, Cell, leaderboards
+from greenbench.report.terminal import estimated_methods
+
+#: Columns of the long table, in order.
+LONG_COLUMNS = [
+    "job_id", "sweep", "task", "model", "variant", "status",
+    "metric", "value", "ci_low", "ci_high", "unit", "provenance", "method",
+]  # fmt: skip
+
+#: Record-level figures exported when not null: key -> unit.
+INDEX_UNITS = {
+    "energy_per_query_j": "J",
+    "emissions_per_query_g": "gCO2e",
+    "energy_per_1k_queries_j": "J",
+    "energy_per_token_j": "J",
+    "energy_per_correct_j": "J",
+    "quality_per_kwh": "quality/kWh",
+    "cegi": "gCO2e/pp/Mparams",
+    "gqi": "index",
+}
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _figures(record: Mapping) -> Iterator[tuple[str, float, str, Provenance | None, dict]]:
+    """(metric, value, unit, provenance, extra columns) for every figure of ``record``."""
+    for name, q in (record.get("quality") or {}).items():
+        if _number(q.get("value")) is not None:
+            ci = {"ci_low": _number(q.get("ci_low")), "ci_high": _number(q.get("ci_high"))}
+            yield f"quality.{name}", float(q["value"]), "", None, ci
+    model = record.get("model") or {}
+    for key in ("params_total", "params_trainable", "params_active"):
+        if _number(model.get(key)) is not None:
+            yield key, float(model[key]), "params", None, {}
+    for phase, data in (record.get("phases") or {}).items():
+        provenance = data.get("provenance") or {}
+        if _number(data.get("duration_s")) is not None:
+            yield f"duration_s.{phase}", float(data["duration_s"]), "s", None, {}
+        for field in ("energy_j", "net_energy_j"):
+            for component, value in (data.get(field) or {}).items():
+                if _number(value) is None:
+                    continue
+                sources = (
+                    provenance.values() if component == "total" else [provenance.get(component)]
+                )
+                yield f"{field}.{phase}.{component}", float(value), "J", combine(sources), {}
+    for key, value in (record.get("emissions_g") or {}).items():
+        if _number(value) is not None:
+            phases = None if key == "total" else [key]
+            yield f"emissions_g.{key}", float(value), "gCO2e", phase_provenance(record, phases), {}
+    for key, unit in INDEX_UNITS.items():
+        if _number(record.get(key)) is not None:
+            yield key, float(record[key]), unit, figure_provenance(record, key), {}
+    if _number(record.get("samples")) is not None:
+        yield "samples", float(record["samples"]), "queries", None, {}
+    for key, value in (record.get("tokens") or {}).items():
+        if _number(value) is not None:
+            yield f"tokens.{key}", float(value), "tokens", None, {}
+
+
+def long_rows(records: Sequence[Mapping]) -> list[dict]:
+    """One dict per job × figure with the keys of :data:`LONG_COLUMNS`.
+
+    ``provenance`` is ``measured``, ``estimated`` or ``unknown`` for energy-derived figures and
+    empty for quality and counts; ``method`` lists the provenance strings behind it.
+    """
+    rows = []
+    for record in records:
+        base = {
+            "job_id": str(record.get("job_id")),
+            "sweep": str(record.get("sweep") or ""),
+            "task": str(record.get("task")),
+            "model": str((record.get("model") or {}).get("name", "")),
+            "variant": str((record.get("variant") or {}).get("name", "")),
+            "status": str(record.get("status")),
+        }
+        for metric, value, unit, prov, extra in _figures(record):
+            rows.append(
+                {
+                    **base,
+                    "metric": metric,
+                    "value": value,
+                    "ci_low": extra.get("ci_low"),
+                    "ci_high": extra.get("ci_high"),
+                    "unit": unit,
+                    "provenance": prov.kind if prov else "",
+                    "method": "; ".join(prov.methods) if prov else "",
+                }
+            )
+    return rows
+
+
+def to_json(records: Sequence[Mapping]) -> str:
+    """The job records as a JSON list (the format of ``results.json``, ``docs/records.md``)."""
+    return json.dumps(list(records), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(value: object) -> object:
+    """Strings a spreadsheet would run as formulas get a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(records: Sequence[Mapping]) -> str:
+    """The long table (:func:`long_rows`) as CSV text with a header row."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=LONG_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in long_rows(records):
+        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def write_parquet(records: Sequence[Mapping], path: str | Path) -> Path:
+    """Write the long table (:func:`long_rows`) as a Parquet file.
+
+    Raises:
+        GreenbenchError: pyarrow is not installed (the ``export`` extra).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise GreenbenchError(
+            "--format parquet needs pyarrow: pip install 'greenbench[export]'"
+        ) from None
+    strings = [c for c in LONG_COLUMNS if c not in ("value", "ci_low", "ci_high")]
+    schema = pa.schema(
+        [(c, pa.float64() if c not in strings else pa.string()) for c in LONG_COLUMNS]
+    )
+    table = pa.Table.from_pylist(long_rows(records), schema=schema)
+    pq.write_table(table, str(path))
+    return Path(path)
+
+
+def _md(text: object) -> str:
+    """Record text made inert in Markdown: HTML escaped, table and emphasis syntax escaped."""
+    escaped = html.escape(" ".join(str(text).split()), quote=False)
+    for char in "\\`*_[]|#":
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
+
+
+def _md_cell(value: object) -> str:
+    if isinstance(value, Cell):
+        return f"*{_md(value.text)}*†" if value.estimated else _md(value.text)
+    return _md(value)
+
+
+def to_markdown(records: Sequence[Mapping]) -> str:
+    """One Markdown leaderboard per task; estimated figures italic with †, methods below."""
+    parts = []
+    for board in leaderboards(records):
+        direction = "higher" if board.higher_is_better else "lower"
+        parts.append(f"## {_md(board.task)}\n")
+        parts.append(f"Primary metric `{_md(board.metric)}` ({direction} is better).\n")
+        if board.rows:
+            headers = [board.metric if a == "quality" else h for h, a in COLUMNS]
+            parts.append("| " + " | ".join(_md(h) for h in headers) + " |")
+            parts.append(
+                "|" + "|".join("---" if a == "label" else "---:" for _, a in COLUMNS) + "|"
+            )
+            for row in board.rows:
+                cells = [_md_cell(getattr(row, a)) for _, a in COLUMNS]
+                if row.on_frontier:
+                    cells[1] += " ★"
+                parts.append("| " + " | ".join(cells) + " |")
+            parts.append("")
+            parts.append("★ on the Pareto frontier (quality vs energy per query).")
+            methods = estimated_methods(board)
+            if methods:
+                parts.append(f"† estimated: {_md('; '.join(methods))}.")
+        for record in board.failed:
+            error = record.get("error") or "no error recorded"
+            parts.append(f"- failed: `{_md(record.get('job_id'))}` {_md(error)}")
+        parts.append("")
+    return "\n".join(parts)

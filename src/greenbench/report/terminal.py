@@ -1,0 +1,90 @@
+"""Leaderboards in the terminal with rich: one table per task, estimated figures italic and
+marked †, the estimation methods in the caption, failed jobs listed with their error.
+
+Record strings go into :class:`rich.text.Text` objects, never into console markup, so a model
+name such as ``[link=…]`` prints as itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from greenbench.report.tables import COLUMNS, Cell, Leaderboard, job_label, leaderboards
+
+ESTIMATED_STYLE = "italic dark_orange"
+#: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
+_SHORT = {"energy_per_1k": "J / 1k q", "emissions": "gCO₂e job", "params_trainable": "trainable"}
+
+
+def _cell(value: object) -> Text:
+    if isinstance(value, Cell):
+        if value.estimated:
+            return Text(f"{value.text}†", style=ESTIMATED_STYLE)
+        return Text(value.text)
+    return Text(str(value))
+
+
+def estimated_methods(board: Leaderboard) -> list[str]:
+    """The distinct estimation methods behind the estimated figures of ``board``."""
+    methods = {
+        m
+        for row in board.rows
+        for _, attribute in COLUMNS
+        if isinstance(cell := getattr(row, attribute), Cell) and cell.estimated
+        for m in cell.provenance.methods
+        if not m.startswith("measured")
+    }
+    return sorted(methods)
+
+
+def leaderboard_table(board: Leaderboard) -> Table:
+    """The rich table of one task's leaderboard."""
+    direction = "higher" if board.higher_is_better else "lower"
+    table = Table(
+        title=Text(f"{board.task} — {board.metric} ({direction} is better)", style="bold"),
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+    )
+    for header, attribute in COLUMNS:
+        label = _SHORT.get(attribute, header)
+        if attribute == "label":
+            table.add_column(Text(label), overflow="fold", min_width=16)
+        else:
+            table.add_column(Text(label), justify="right", no_wrap=True)
+    for row in board.rows:
+        cells = [_cell(getattr(row, attribute)) for _, attribute in COLUMNS]
+        if row.on_frontier:
+            cells[1].append(" ★", style="yellow")
+        table.add_row(*cells)
+    notes = ["★ on the Pareto frontier (quality vs energy per query)"]
+    methods = estimated_methods(board)
+    if methods:
+        notes.append("† estimated: " + "; ".join(methods))
+    table.caption = Text("\n".join(notes))
+    table.caption_justify = "left"
+    return table
+
+
+def print_leaderboard(records: Sequence[Mapping], console: Console | None = None) -> None:
+    """Print one leaderboard per task of ``records`` and the failed jobs with their errors.
+
+    Args:
+        records: job records (``docs/records.md``), any status.
+        console: where to print; a new :class:`rich.console.Console` on stdout when None.
+    """
+    console = console or Console()
+    for board in leaderboards(records):
+        if board.rows:
+            console.print(leaderboard_table(board))
+        for record in board.failed:
+            line = Text("failed: ", style="bold red")
+            line.append(f"{board.task} · {job_label(record)} ({record.get('job_id')}): ")
+            line.append(str(record.get("error") or "no error recorded"))
+            console.print(line)
+        console.print()
