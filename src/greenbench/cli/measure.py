@@ -160,13 +160,16 @@ def print_table(m: Measurement, ctx: Any, console: Console) -> None:
     )
     console.print(table)
     emissions = ctx.emissions_g(m.total_j)
-    console.print(f"emissions: {emissions:.4g} gCO2e (gross energy x {ctx.describe()})")
+    line = f"emissions: {emissions:.4g} gCO2e"
     if net:
-        console.print(f"net of idle: {ctx.emissions_g(m.net_total_j):.4g} gCO2e")
+        line += f" ({ctx.emissions_g(m.net_total_j):.4g} gCO2e net of idle)"
+    console.print(line, soft_wrap=True)
+    console.print(f"carbon intensity: {ctx.describe()}", soft_wrap=True)
     estimated = [k for k, p in m.provenance.items() if p.startswith("estimated")]
     if estimated:
         console.print(
             f"[bold yellow]ESTIMATED:[/] {', '.join(estimated)} "
             f"{'is an estimate' if len(estimated) == 1 else 'are estimates'}, not hardware "
-            "measurements (method and constants in the provenance column)"
+            "measurements (method and constants in the provenance column)",
+            soft_wrap=True,
         )
