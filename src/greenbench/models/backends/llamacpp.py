@@ -1,0 +1,282 @@
+"""GGUF models run by llama.cpp through llama-cpp-python, at a chosen quantization level.
+
+``spec.source`` is a zoo name (``zoo:smollm2-135m-instruct``), a ``.gguf`` file, or a directory
+of ``.gguf`` files (one per level, the level in the file name, e.g. ``model-Q8_0.gguf``).
+``variant.quantization`` picks the level: ``none`` runs the file as it is; ``gguf:<LEVEL>``
+(``Q4_K_M``, ``Q8_0``, ``F16``, …) runs the file of that level, or, when the source has only
+another level, a copy made by ``llama_model_quantize`` into the zoo cache. Such a copy is
+labelled "requantized from <source level>": its weights cannot be more precise than the source
+(a Q4_1 model made F16 is Q4_1 values stored in 16 bits), but it runs llama.cpp's kernels for
+that level, which is what an energy comparison of levels measures.
+
+Generation is greedy (temperature 0), with the GGUF's own chat template
+(``create_chat_completion``) when ``spec.chat_template`` is set, else plain completion. All
+layers go to the GPU (``n_gpu_layers=-1``) when llama.cpp was built with GPU offload and the
+variant's device allows; threads = the CPU cores this process may use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from greenbench.errors import GreenbenchError
+from greenbench.models import zoo
+from greenbench.models.base import Backend, Generation, ParamCounts
+from greenbench.models.spec import ModelSpec, Variant
+
+#: Context window (tokens) given to llama.cpp: prompt plus generated tokens must fit.
+N_CTX = 4096
+#: Levels llama.cpp makes from another GGUF without an importance matrix (the IQ* levels and
+#: ternary types need one, so they must come as files).
+REQUANTIZABLE = (
+    "F32", "F16", "BF16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q5_1", "Q5_0",
+    "Q4_K_M", "Q4_K_S", "Q4_1", "Q4_0", "Q3_K_L", "Q3_K_M", "Q3_K_S", "Q2_K",
+)  # fmt: skip
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ModuleNotFoundError as exc:
+        raise GreenbenchError(
+            "the llamacpp backend needs llama-cpp-python: pip install 'greenbench[llamacpp]' "
+            "(it compiles llama.cpp; see docs/zoo.md for portable CMAKE_ARGS)"
+        ) from exc
+    return llama_cpp
+
+
+def _ftypes(llama_cpp: Any) -> dict[str, int]:
+    """GGUF level name (``Q4_K_M``, ``F16``, ``F32``) -> llama.cpp file-type number."""
+    levels = {}
+    for attr in dir(llama_cpp):
+        match = re.fullmatch(r"LLAMA_FTYPE_(?:MOSTLY|ALL)_(\w+)", attr)
+        if match:
+            levels[match.group(1)] = int(getattr(llama_cpp, attr))
+    return levels
+
+
+@contextlib.contextmanager
+def _captured_stderr() -> Iterator[list[str]]:
+    """Collect what native code writes to file descriptor 2 (llama.cpp logs there)."""
+    lines: list[str] = []
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines.extend(sink.read().decode("utf-8", "replace").splitlines())
+
+
+class LlamaCppBackend(Backend):
+    """A GGUF causal LM run by llama.cpp; one prompt at a time (see :meth:`generate`)."""
+
+    kind = "llamacpp"
+
+    def __init__(self, spec: ModelSpec, variant: Variant) -> None:
+        super().__init__(spec, variant)
+        llama_cpp = _llama_cpp()
+        self._ftypes = _ftypes(llama_cpp)
+        self._names = {number: name for name, number in self._ftypes.items()}
+        want = self._requested_level(variant)
+        self.n_gpu_layers = self._gpu_layers(llama_cpp, variant.device)
+        source, self.license, notes = self._source(spec, want)
+        self.source_level = self._file_level(llama_cpp, source)
+        self.level = want or self.source_level
+        self.quantization_log: str | None = None
+        if self.level != self.source_level:
+            source = self._requantized(llama_cpp, source)
+            notes.append(f"requantized from {self.source_level} to {self.level} by llama.cpp")
+        self.path = source
+        self.note = "; ".join(notes) or None
+        self.n_threads = available_cores()
+        self.llm = llama_cpp.Llama(
+            model_path=str(source),
+            n_ctx=N_CTX,
+            n_threads=self.n_threads,
+            n_gpu_layers=self.n_gpu_layers,
+            seed=0,
+            verbose=False,
+        )
+        self._template = self.llm.metadata.get("tokenizer.chat_template")
+        if spec.chat_template and not self._template:
+            raise GreenbenchError(
+                f"model {spec.name!r}: {source.name} has no chat template; "
+                "set chat_template: false to send prompts as plain completions"
+            )
+
+    def _requested_level(self, variant: Variant) -> str | None:
+        if variant.quantization == "none":
+            return None
+        level = variant.quantization.removeprefix("gguf:").upper()
+        if not variant.quantization.startswith("gguf:") or level not in self._ftypes:
+            raise GreenbenchError(
+                f"variant.quantization {variant.quantization!r} is not a llama.cpp level; use "
+                f"none or gguf:<level> with level one of {', '.join(sorted(self._ftypes))}"
+            )
+        return level
+
+    @staticmethod
+    def _gpu_layers(llama_cpp: Any, device: str) -> int:
+        offload = bool(llama_cpp.llama_supports_gpu_offload())
+        if device.startswith("cuda") and not offload:
+            raise GreenbenchError(
+                f"variant.device {device!r}: this llama-cpp-python was built without GPU "
+                "offload; rebuild it with CMAKE_ARGS=-DGGML_CUDA=on or use device cpu"
+            )
+        return -1 if offload and device != "cpu" else 0
+
+    @staticmethod
+    def _source(spec: ModelSpec, level: str | None) -> tuple[Path, str | None, list[str]]:
+        """GGUF file to start from, its licence, and provenance notes."""
+        if spec.source.startswith("zoo:") or spec.source in zoo.names():
+            resolved = zoo.resolve(spec.source, "llamacpp")
+            return Path(resolved.path), resolved.license, [resolved.note] if resolved.note else []
+        path = Path(spec.source).expanduser()
+        if path.is_file() and path.suffix == ".gguf":
+            return path, None, []
+        if path.is_dir():
+            files = sorted(path.glob("*.gguf"))
+            wanted = [f for f in files if level and level.lower() in f.name.lower()]
+            if len(wanted) == 1 or (level is None and len(files) == 1):
+                return (wanted or files)[0], None, []
+            raise GreenbenchError(
+                f"model {spec.name!r}: source {spec.source!r} has no single .gguf file for "
+                f"level {level or '(none given)'}; files: {', '.join(f.name for f in files)}"
+            )
+        raise GreenbenchError(
+            f"model {spec.name!r}: source {spec.source!r} is not a .gguf file, a directory of "
+            f"them, or a zoo name ({', '.join('zoo:' + n for n in zoo.names())})"
+        )
+
+    def _file_level(self, llama_cpp: Any, path: Path) -> str:
+        """Level of the GGUF at ``path`` from its ``general.file_type`` metadata."""
+        with _captured_stderr():  # a vocab-only load warns about its (unused) context size
+            vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+        file_type = vocab.metadata.get("general.file_type")
+        del vocab
+        if file_type is None:
+            raise GreenbenchError(f"{path}: GGUF metadata has no general.file_type")
+        return self._names.get(int(file_type), f"ftype{file_type}")
+
+    def _requantized(self, llama_cpp: Any, source: Path) -> Path:
+        """``source`` converted to ``self.level`` by llama.cpp, cached beside the zoo."""
+        if self.level not in REQUANTIZABLE:
+            raise GreenbenchError(
+                f"variant.quantization gguf:{self.level}: the source is {self.source_level} and "
+                f"llama.cpp cannot make {self.level} from it here; supply a {self.level} file "
+                f"or use one of {', '.join(REQUANTIZABLE)}"
+            )
+        stem = source.name.removesuffix(".gguf")
+        target = zoo.cache_dir() / "requantized" / f"{stem}.{self.level}.gguf"
+        log = target.with_suffix(".log")
+        if not target.is_file():
+            with zoo.locked(target.parent):
+                if not target.is_file():
+                    params = llama_cpp.llama_model_quantize_default_params()
+                    params.ftype = self._ftypes[self.level]
+                    params.allow_requantize = True
+                    params.nthread = available_cores()
+                    partial = target.with_suffix(".partial")
+                    with _captured_stderr() as lines:
+                        status = llama_cpp.llama_model_quantize(
+                            str(source).encode(), str(partial).encode(), ctypes.byref(params)
+                        )
+                    if status != 0:
+                        partial.unlink(missing_ok=True)
+                        raise GreenbenchError(
+                            f"llama.cpp could not requantize {source.name} to {self.level}"
+                        )
+                    fallback = [line.strip() for line in lines if "fallback" in line]
+                    log.write_text("\n".join(fallback[-1:]), encoding="utf-8")
+                    os.replace(partial, target)
+        # e.g. "180 of 272 tensor(s) required fallback quantization" (rows not divisible by
+        # the level's block size are stored in a simpler type)
+        self.quantization_log = (log.read_text(encoding="utf-8") or None) if log.exists() else None
+        return target
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        *,
+        max_new_tokens: int = 64,
+        stop: Sequence[str] = (),
+        images: Sequence[Any] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[Generation]:
+        """Greedy completions, one prompt at a time.
+
+        llama-cpp-python has no batched multi-sequence generation API, so prompts run in turn;
+        llama.cpp batches the tokens of each prompt, and reuses the KV cache of a prompt prefix
+        shared with the previous call (e.g. the chat template's system message).
+        """
+        if images is not None:
+            raise GreenbenchError(f"model {self.spec.name!r} (llamacpp) takes no images")
+        return [self._one(prompt, max_new_tokens, list(stop)) for prompt in prompts]
+
+    def _one(self, prompt: str, max_new_tokens: int, stop: list[str]) -> Generation:
+        options = {"temperature": 0.0, "max_tokens": max_new_tokens, "stop": stop, "seed": 0}
+        try:
+            if self.spec.chat_template:
+                messages = [{"role": "user", "content": prompt}]
+                response = self.llm.create_chat_completion(messages=messages, **options)
+                text = response["choices"][0]["message"]["content"] or ""
+            else:
+                response = self.llm.create_completion(prompt, **options)
+                text = response["choices"][0]["text"]
+        except ValueError as exc:  # prompt longer than the context window
+            raise GreenbenchError(f"model {self.spec.name!r}: {exc} (n_ctx={N_CTX})") from exc
+        usage = response["usage"]
+        return Generation(
+            text=text,
+            prompt_tokens=int(usage["prompt_tokens"]),
+            generated_tokens=int(usage["completion_tokens"]),
+        )
+
+    def params(self) -> ParamCounts:
+        """Parameters of the loaded model as llama.cpp counts them (llama_model_n_params)."""
+        import llama_cpp
+
+        return ParamCounts(total=int(llama_cpp.llama_model_n_params(self.llm.model)), trainable=0)
+
+    def describe(self) -> dict[str, Any]:
+        import llama_cpp
+
+        info: dict[str, Any] = {
+            "backend": self.kind,
+            "engine": f"llama-cpp-python {llama_cpp.__version__}",
+            "device": "cuda" if self.n_gpu_layers else "cpu",
+            "n_gpu_layers": self.n_gpu_layers,
+            "n_threads": self.n_threads,
+            "gguf_file": str(self.path),
+            "gguf_level": self.level,
+            "source_level": self.source_level,
+            "chat_template": bool(self.spec.chat_template),
+            "note": self.note,
+            "license": self.license or self.llm.metadata.get("general.license"),
+        }
+        if self.quantization_log:
+            info["quantization_note"] = self.quantization_log
+        return info
+
+    def close(self) -> None:
+        if self.llm is not None:
+            self.llm.close()
+            self.llm = None
