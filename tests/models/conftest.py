@@ -50,6 +50,15 @@ def classifier_dir(tmp_path_factory) -> Path:
     return tiny.build_classifier(tmp_path_factory.mktemp("classifier"))
 
 
+@pytest.fixture(scope="session")
+def zoo_cache(tmp_path_factory) -> Path:
+    """A session-wide GREENBENCH_CACHE_DIR, so zoo models are fetched once per test session."""
+    cache = tmp_path_factory.mktemp("greenbench-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GREENBENCH_CACHE_DIR", str(cache))
+        yield cache
+
+
 @pytest.fixture()
 def prompts() -> list[str]:
     return list(PROMPTS)
