@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 from typing import Any
 
@@ -84,12 +85,18 @@ def _run_child(cmd: list[str], stdout_to_stderr: bool) -> int:
         proc = subprocess.Popen(cmd, stdout=2 if stdout_to_stderr else None)
     except OSError as exc:
         raise GreenbenchError(f"cannot run {cmd[0]!r}: {exc.strerror or exc}") from None
-    while True:
-        try:
-            status = proc.wait()
-            break
-        except KeyboardInterrupt:
-            continue  # the terminal sent SIGINT to CMD too: wait for it to finish
+    # SIGTERM to greenbench is passed on, so CMD is not orphaned; Ctrl-C reaches CMD directly
+    # (same process group) and greenbench waits for it to finish.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+    try:
+        while True:
+            try:
+                status = proc.wait()
+                break
+            except KeyboardInterrupt:
+                continue
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 128 - status if status < 0 else status
 
 

@@ -7,6 +7,7 @@ this process), so a tree's total is, over its live members, user + system + reap
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import psutil
@@ -37,6 +38,7 @@ class ProcessTree:
         self._root = psutil.Process(self.pid)
         self._fast = _proc_children_supported()
         self._procs: dict[int, psutil.Process] = {}
+        self._root_s = 0.0  # last CPU seconds read from a root that is not this process
 
     def descendants(self) -> list[int]:
         """Pids of the live descendants of the root (children, grandchildren, ...)."""
@@ -77,7 +79,9 @@ class ProcessTree:
             t = os.times()
             total = t.user + t.system + t.children_user + t.children_system
         else:
-            total = self._times(self._root)
+            with contextlib.suppress(psutil.Error):  # the root exited: keep its last reading
+                self._root_s = self._times(self._root)
+            total = self._root_s
         for pid in self.descendants():
             try:
                 total += self._times(self._proc(pid))

@@ -77,15 +77,18 @@ class ResultsStore:
     def __init__(self, path: str | Path, *, target_version: int = SCHEMA_VERSION) -> None:
         self.path = check_path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(
+            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True
+        )
         try:
-            self._conn = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True
-            )
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             self._migrate(target_version)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, GreenbenchError) as exc:
+            self._conn.close()
+            if isinstance(exc, GreenbenchError):
+                raise
             raise GreenbenchError(f"{self.path}: cannot open results store ({exc})") from None
 
     # -- plumbing ---------------------------------------------------------------------------
