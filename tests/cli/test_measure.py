@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
+import greenbench
 from greenbench.cli import main as cli
 from greenbench.store import ResultsStore
 
@@ -128,3 +134,25 @@ def test_existing_non_store_out_file_is_refused(tmp_path, capfd):
     junk.write_text("not sqlite " * 200)
     assert _measure("--out", str(junk), "--", "true") == 2
     assert "not a greenbench results store" in capfd.readouterr().err
+
+
+def test_sigterm_is_passed_to_the_command(tmp_path):
+    """Terminating greenbench terminates CMD too (no orphan) and reports 128 + SIGTERM."""
+    started = tmp_path / "started"
+    script = (
+        "import sys, greenbench.cli.main as m\n"
+        "m.COMMANDS = ['measure']\n"
+        "sys.exit(m.main(sys.argv[1:]))\n"
+    )
+    child = f"open({str(started)!r}, 'w').close(); import time; time.sleep(60)"
+    env = dict(os.environ, PYTHONPATH=str(Path(greenbench.__file__).parents[1]))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, "measure", "--", sys.executable, "-c", child],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=30) == 128 + signal.SIGTERM

@@ -113,3 +113,11 @@ def test_window_overhead_is_small_in_cpu_time(meter):
     with meter.window("w") as w:
         pass
     assert w.measurement.energy_j["cpu"] <= 0.02 * meter.sources[0].cpu.w_per_thread
+
+
+def test_root_pid_exiting_mid_window_is_not_an_error():
+    child = subprocess.Popen(burn_command(0.2))
+    with EnergyMeter("estimate", pid=child.pid) as meter:
+        with meter.window("w") as w:
+            child.wait()
+        assert w.measurement.energy_j["cpu"] >= 0.0
