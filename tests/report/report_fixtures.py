@@ -138,8 +138,14 @@ def records() -> list[dict]:
             finetune_j=900.0,
             trainable=460_800,
         ),
-        record("j-large", model="large-lm", quality=0.66, inference_j=400.0, params=1_700_000_000,
-               trainable=1_700_000_000),
+        record(
+            "j-large",
+            model="large-lm",
+            quality=0.66,
+            inference_j=400.0,
+            params=1_700_000_000,
+            trainable=1_700_000_000,
+        ),
         record("j-measured", model="rapl-lm", quality=0.30, inference_j=20.0, provenance=MEASURED),
         record("j-xss", model=f"evil{XSS_SCRIPT}", quality=0.10, inference_j=300.0),
         record(
