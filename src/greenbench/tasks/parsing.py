@@ -13,16 +13,6 @@ _FENCE = re.compile(r"```[\w+-]*\n?(.*?)(?:```|$)", re.S)
 _SQL_PREFIX = re.compile(r"^\s*(?:sql|answer|query)\s*:\s*", re.I)
 
 
-def cut_at_stop(text: str, stop: list[str]) -> str:
-    """``text`` up to the first occurrence of any stop string, stripped."""
-    cut = len(text)
-    for s in stop:
-        pos = text.find(s) if s else -1
-        if pos >= 0:
-            cut = min(cut, pos)
-    return text[:cut].strip()
-
-
 def strip_fences(text: str) -> str:
     """The body of the first Markdown code fence in ``text``, or ``text`` itself."""
     found = _FENCE.search(text)

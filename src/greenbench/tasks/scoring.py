@@ -117,10 +117,8 @@ def score_samples(
     missing = [s.id for s in samples if s.id not in predictions]
     raw = [predictions.get(s.id) for s in samples]
     classify = spec.output_type == "classify"
-    texts = [
-        "" if r is None or classify else parsing.cut_at_stop(str(r), spec.generation.stop)
-        for r in raw
-    ]
+    # Stop strings are the generator's business; outputs are scored as given (stripped).
+    texts = ["" if r is None or classify else str(r).strip() for r in raw]
     refs = [s.reference for s in samples]
     results: dict[str, MetricResult] = {}
     cache: dict[str, Any] = {}
@@ -145,7 +143,9 @@ def score_samples(
             )
             results[name] = fn(*cache["sql"], seed=seed)
         elif kind == "code":
-            passed = _code_passes(task, samples, texts)
+            # Code keeps its leading indentation: a completion continues the prompt's body.
+            code = ["" if r is None else str(r).rstrip() for r in raw]
+            passed = _code_passes(task, samples, code)
             results[name] = execution.pass_at_k(
                 [1] * len(passed), [int(p) for p in passed], 1, seed=seed
             )
