@@ -111,6 +111,7 @@ def record(
             }
         },
         "phases": phases,
+        "energy_basis": "net" if prov is MEASURED else "gross",
         "emissions_g": {"total": sum(grams.values()), **grams},
         "carbon": dict(CARBON),
         "samples": samples,

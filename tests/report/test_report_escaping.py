@@ -97,3 +97,11 @@ def test_render_accepts_records_without_optional_fields():
             "quality": {"acc": {"value": 0.5}}}  # fmt: skip
     html = render_html([bare], {}, None)
     assert "j-bare" in html and "No environment recorded." in html
+
+
+def test_render_accepts_a_failed_skeleton_record():
+    skeleton = {"job_id": "j-x", "task": "t", "status": "failed", "error": "killed",
+                "higher_is_better": None, "primary_metric": None, "quality": {}, "phases": {},
+                "model": {"name": "m"}, "variant": {"name": "v"}}  # fmt: skip
+    page = render_html([skeleton], {}, {})
+    assert "killed" in page and "higher is better" in page

@@ -80,6 +80,21 @@ def test_energy_provenance_lists_every_phase_and_component(page):
     texts = [r.text for r in rows]
     assert any("finetune" in t and "estimated:rss×0.375W/GB" in t for t in texts)
     assert any("measured:rapl" in t for t in texts)
+    # the summary names each method once, measured first, with the jobs using it
+    methods = [
+        [td.text.strip() for td in tr.find_all("td")]
+        for tr in page.find("table", class_="methods").find("tbody").find_all("tr")
+    ]
+    assert methods[0] == ["measured", "measured:rapl", "cpu (inference), cpu (load), "
+                          "dram (inference), dram (load)", "1"]  # fmt: skip
+    assert ["est.", "estimated:cpu-time×tdp(65W)"] == methods[1][:2] and methods[1][3] == "6"
+
+
+def test_leaderboard_names_the_energy_basis(page):
+    for job_id, badge, basis in [("j-measured", "measured", "net"), ("j-small", "est.", "gross")]:
+        cell = page.find("tr", data_job=job_id).find_all("td")[-1]
+        assert cell.find("span", class_="badge").text == badge
+        assert cell.find("span", class_="details").text == basis
 
 
 def test_environment_and_carbon_are_shown(page):

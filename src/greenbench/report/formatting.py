@@ -31,6 +31,14 @@ def number(value: float | None, digits: int = 3) -> str:
     return f"{value:.{digits - 1}e}"
 
 
+def prefix_for(value: float) -> tuple[float, str]:
+    """The SI ``(factor, prefix)`` under which ``abs(value)`` reads between 1 and 1000,
+    e.g. ``(1e-3, "m")`` for 0.0042; ``(1.0, "")`` for 0 or a non-finite value."""
+    if not math.isfinite(value) or value == 0:
+        return 1.0, ""
+    return next(((f, p) for f, p in _PREFIXES if abs(value) >= f), _PREFIXES[-1])
+
+
 def si(value: float | None, unit: str, digits: int = 3) -> str:
     """``value`` in ``unit`` with an SI prefix, e.g. ``si(1234, "J") == "1.23 kJ"``,
     ``si(5e-5, "g") == "50.0 µg"``; an em dash for None."""
@@ -39,7 +47,7 @@ def si(value: float | None, unit: str, digits: int = 3) -> str:
     value = float(f"{value:.{digits}g}")  # round first: 999.9 J is "1.00 kJ"
     if value == 0:
         return f"0 {unit}"
-    factor, prefix = next(((f, p) for f, p in _PREFIXES if abs(value) >= f), _PREFIXES[-1])
+    factor, prefix = prefix_for(value)
     scaled = value / factor
     decimals = max(0, digits - 1 - math.floor(math.log10(abs(scaled))))
     return f"{scaled:.{decimals}f} {prefix}{unit}"

@@ -61,6 +61,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["si"] = fmt.si
     env.filters["num"] = fmt.number
+    env.globals["label"] = job_label
     return env
 
 
@@ -115,7 +116,7 @@ def _carbon_view(carbon: Mapping, jobs: int) -> dict:
     else:
         location = " / ".join(str(carbon[k]) for k in ("country", "region") if carbon.get(k))
     return {
-        "location": location or fmt.DASH,
+        "location": location or "none given (intensity set directly)",
         "intensity": carbon.get("intensity_g_per_kwh"),
         "source": carbon.get("source"),
         "year": carbon.get("year"),
@@ -154,6 +155,27 @@ def _energy_rows(records: Sequence[Mapping]) -> list[dict]:
                     }
                 )
     return rows
+
+
+def _methods(records: Sequence[Mapping]) -> list[dict]:
+    """Each distinct provenance string with the components and phases it covers and the
+    number of jobs using it, measured first."""
+    found: dict[str, dict] = {}
+    for record in records:
+        for phase, data in (record.get("phases") or {}).items():
+            for component, method in (data.get("provenance") or {}).items():
+                entry = found.setdefault(
+                    str(method),
+                    {"prov": combine([method]), "covers": set(), "jobs": set()},
+                )
+                entry["covers"].add(f"{component} ({phase})")
+                entry["jobs"].add(record.get("job_id"))
+    rows = [
+        {"method": m, "prov": e["prov"], "covers": ", ".join(sorted(e["covers"])),
+         "jobs": len(e["jobs"])}
+        for m, e in found.items()
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (not r["prov"].measured, r["method"]))
 
 
 def _sample_view(sample: Mapping) -> dict:
@@ -240,6 +262,7 @@ def render_html(
         "environments": [(_flatten(env), n) for env, n in environments],
         "carbons": [_carbon_view(c, n) for c, n in carbons],
         "energy_rows": energy_rows,
+        "methods": _methods(records),
         "any_estimated": any(not row["provenance"].measured for row in energy_rows),
         "jobs": [
             {

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import plotly.graph_objects as go
 
 from greenbench.metrics.efficiency import pareto_front
+from greenbench.report import formatting as fmt
 from greenbench.report.provenance import Provenance, combine
 from greenbench.report.tables import Cell, Leaderboard, Row, job_label
 
@@ -24,10 +25,10 @@ COMPONENT_COLOURS = {"cpu": "#2563eb", "dram": "#7c3aed", "gpu": "#dc2626", "ram
 _OTHER_COLOURS = ["#64748b", "#db2777", "#65a30d", "#0891b2"]
 ESTIMATED_PATTERN = "/"
 
-#: Scatter axes: cost key -> (Row attribute, axis title).
+#: Scatter axes: cost key -> (Row attribute, axis title, unit).
 COSTS = {
-    "energy": ("energy_per_1k", "inference energy per 1,000 queries (J)"),
-    "emissions": ("emissions", "emissions of the job, all phases (gCO₂e)"),
+    "energy": ("energy_per_1k", "inference energy per 1,000 queries", "J"),
+    "emissions": ("emissions", "emissions of the job, all phases", "gCO₂e"),
 }
 
 
@@ -60,25 +61,28 @@ def _layout(fig: go.Figure, title: str, **extra: object) -> go.Figure:
 def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
     """Quality of each job of ``board`` against a cost (``"energy"`` or ``"emissions"``, see
     :data:`COSTS`), the CI as error bars, the Pareto frontier as a dashed line, every point
-    labelled ``model · variant``; measured points filled, estimated points open."""
-    attribute, axis_title = COSTS[cost]
+    labelled ``model · variant``; measured points filled, estimated points open. The cost axis
+    takes the SI prefix of the median cost (e.g. mgCO₂e) and is logarithmic when the costs
+    span more than a factor of 20."""
+    attribute, axis_title, unit = COSTS[cost]
     rows = [
         r
         for r in board.rows
         if r.quality.value is not None and getattr(r, attribute).value is not None
     ]
+    costs = sorted(getattr(r, attribute).value for r in rows)
+    factor, prefix = fmt.prefix_for(costs[len(costs) // 2] if costs else 0.0)
     fig = go.Figure()
     for estimated in (False, True):
         group = [r for r in rows if getattr(r, attribute).estimated == estimated]
-        if not group:
-            continue
-        fig.add_trace(_points(group, attribute, estimated))
+        if group:
+            fig.add_trace(_points(group, attribute, estimated, factor))
     points = [(r.quality.value, getattr(r, attribute).value) for r in rows]
     front = [rows[i] for i in pareto_front(points, higher_is_better=board.higher_is_better)]
     if front:
         fig.add_trace(
             go.Scatter(
-                x=[getattr(r, attribute).value for r in front],
+                x=[getattr(r, attribute).value / factor for r in front],
                 y=[r.quality.value for r in front],
                 mode="lines",
                 line={"dash": "dash", "color": "#16a34a", "width": 2},
@@ -86,18 +90,22 @@ def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
                 hoverinfo="skip",
             )
         )
-    costs = [p[1] for p in points if p[1] > 0]
-    log_x = bool(costs) and max(costs) / min(costs) > 20
+    positive = [c / factor for c in costs if c > 0]
+    xaxis: dict = {"title": {"text": f"{axis_title} ({prefix}{unit})"}, "rangemode": "tozero"}
+    if positive and max(positive) / min(positive) > 20:
+        xaxis = {"title": xaxis["title"], "type": "log"}
+    elif positive and max(positive) == min(positive):
+        xaxis["range"] = [0, 2 * positive[0]]  # one cost: centre it rather than zoom on it
     direction = "higher is better" if board.higher_is_better else "lower is better"
     return _layout(
         fig,
         f"{_text(board.task)}: {_text(board.metric)} vs {cost}",
-        xaxis={"title": {"text": axis_title}, "type": "log" if log_x else "linear"},
+        xaxis=xaxis,
         yaxis={"title": {"text": f"{_text(board.metric)} ({direction})"}},
     )
 
 
-def _points(rows: list[Row], attribute: str, estimated: bool) -> go.Scatter:
+def _points(rows: list[Row], attribute: str, estimated: bool, factor: float) -> go.Scatter:
     cells: list[Cell] = [getattr(r, attribute) for r in rows]
     values = [r.quality.value for r in rows]
     plus = [
@@ -108,7 +116,7 @@ def _points(rows: list[Row], attribute: str, estimated: bool) -> go.Scatter:
     ]
     colour = "#b45309" if estimated else "#1d4ed8"
     return go.Scatter(
-        x=[c.value for c in cells],
+        x=[c.value / factor for c in cells],
         y=values,
         mode="markers+text",
         name="estimated † (open)" if estimated else "measured (filled)",

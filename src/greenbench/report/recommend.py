@@ -28,7 +28,7 @@ from greenbench.errors import GreenbenchError
 from greenbench.metrics.efficiency import break_even, pareto_front
 from greenbench.report import formatting as fmt
 from greenbench.report.provenance import phase_provenance
-from greenbench.report.tables import job_label, primary_quality
+from greenbench.report.tables import higher_is_better, job_label, primary_quality
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,8 @@ def recommend(
         raise GreenbenchError(f"--queries must be >= 1, got {queries}")
 
     ok = [r for r in records if str(r.get("task")) == task and r.get("status") == "ok"]
-    higher = bool((ok[0] if ok else {}).get("higher_is_better", True))
-    metric = str((ok[0] if ok else {}).get("primary_metric", "quality"))
+    higher = higher_is_better(ok[0]) if ok else True
+    metric = str((ok[0] if ok else {}).get("primary_metric") or "quality")
     by_emissions = max_emissions_g is not None
     per_query_key = "emissions_per_query_g" if by_emissions else "energy_per_query_j"
     one_off_key = "finetune_emissions_g" if by_emissions else "finetune_energy_j"

@@ -133,6 +133,12 @@ def job_label(record: Mapping) -> str:
     return f"{model} · {variant}"
 
 
+def higher_is_better(record: Mapping) -> bool:
+    """Whether the record's primary metric is maximized (True when the record does not say,
+    as in the skeleton of a job that failed before scoring)."""
+    return record.get("higher_is_better") is not False
+
+
 def primary_quality(record: Mapping) -> Mapping:
     """The ``{value, ci_low, ci_high}`` of the record's primary metric, or ``{}``."""
     return (record.get("quality") or {}).get(record.get("primary_metric"), {}) or {}
@@ -209,7 +215,7 @@ def leaderboard(task: str, records: Sequence[Mapping]) -> Leaderboard:
     ok = [r for r in records if r.get("status") == "ok"]
     failed = [r for r in records if r.get("status") != "ok"]
     first = ok[0] if ok else (failed[0] if failed else {})
-    higher = bool(first.get("higher_is_better", True))
+    higher = higher_is_better(first)
     ok.sort(key=lambda r: _sort_key(r, higher))
     points = [
         (_float(primary_quality(r).get("value")), _float(r.get("energy_per_query_j"))) for r in ok
@@ -219,7 +225,7 @@ def leaderboard(task: str, records: Sequence[Mapping]) -> Leaderboard:
     rows = [_row(r, i + 1, labels[i], i in front) for i, r in enumerate(ok)]
     return Leaderboard(
         task=task,
-        metric=str(first.get("primary_metric", "quality")),
+        metric=str(first.get("primary_metric") or "quality"),
         higher_is_better=higher,
         rows=rows,
         failed=failed,
