@@ -87,7 +87,7 @@ def test_energy_provenance_lists_every_phase_and_component(page):
     ]
     assert methods[0] == ["measured", "measured:rapl", "cpu (inference), cpu (load), "
                           "dram (inference), dram (load)", "1"]  # fmt: skip
-    assert ["est.", "estimated:cpu-time×tdp(65W)"] == methods[1][:2] and methods[1][3] == "6"
+    assert methods[1][:2] == ["est.", "estimated:cpu-time×tdp(65W)"] and methods[1][3] == "6"
 
 
 def test_leaderboard_names_the_energy_basis(page):
