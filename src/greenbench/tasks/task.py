@@ -148,7 +148,7 @@ class Task:
         data = self.spec.data
         sources_ = {"default": data.default}
         if data.offline:
-            sources_["offline"] = data.offline.path
+            sources_["offline"] = Path(data.offline.path).name
         if data.hub:
             hub = data.hub
             sources_["hub"] = (

@@ -1,0 +1,102 @@
+"""``greenbench tasks``: list the tasks (built-in and ``--tasks-dir``), or export one's samples."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from greenbench.errors import GreenbenchError
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``tasks`` subcommand."""
+    parser = subparsers.add_parser(
+        "tasks",
+        help="list tasks, or export a task's samples to predict on",
+        description=(
+            "Without TASK: list every task with its metrics and data sources. With TASK: show it, "
+            "or with --export write its samples (id, prompt, reference) as JSONL."
+        ),
+    )
+    parser.add_argument("task", nargs="?", metavar="TASK", help="task name or YAML file")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--tasks-dir", metavar="DIR", help="directory of your own task YAML files")
+    parser.add_argument("--export", metavar="FILE.jsonl", help="write TASK's samples to FILE")
+    parser.add_argument("--limit", type=int, metavar="N", help="export only the first N samples")
+    parser.add_argument(
+        "--source", choices=["offline", "hub"], help="data source (default: the task's default)"
+    )
+    parser.add_argument(
+        "--images", metavar="DIR", help="with --export: save each sample's image as DIR/<id>.png"
+    )
+    parser.set_defaults(func=run)
+    return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    from greenbench.tasks import load_task
+
+    if args.limit is not None and args.limit < 1:
+        raise GreenbenchError(f"--limit {args.limit}: must be at least 1")
+    task = load_task(args.task, args.tasks_dir, args.source)
+    samples = task.samples(args.limit)
+    image_dir = Path(args.images) if args.images else None
+    if image_dir:
+        image_dir.mkdir(parents=True, exist_ok=True)
+    out = Path(args.export)
+    with out.open("w", encoding="utf-8") as fh:
+        for s in samples:
+            row = {"id": s.id, "prompt": s.prompt, "reference": s.reference}
+            if s.choices:
+                row["choices"] = s.choices
+            if s.image is not None and image_dir:
+                path = image_dir / f"{s.id.replace('/', '_')}.png"
+                s.image.save(path)
+                row["image"] = str(path)
+            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    print(f"wrote {len(samples)} samples of {task.name} to {out}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """List tasks, show one, or export one's samples."""
+    from greenbench.tasks import list_tasks, load_task
+
+    if args.export:
+        if not args.task:
+            raise GreenbenchError(
+                "--export needs a TASK: greenbench tasks TASK --export FILE.jsonl"
+            )
+        return _export(args)
+    tasks = (
+        [load_task(args.task, args.tasks_dir, args.source)]
+        if args.task
+        else list_tasks(args.tasks_dir)
+    )
+    described = [t.describe() for t in tasks]
+    if args.json:
+        print(json.dumps(described if not args.task else described[0], indent=2))
+        return 0
+    table = Table(title="tasks")
+    for column in ("task", "output", "metrics (primary first)", "data sources"):
+        table.add_column(column)
+    for d in described:
+        names = [
+            m["name"] + ("" if m["higher_is_better"] else " (lower better)") for m in d["metrics"]
+        ]
+        primary = next(n for n in names if n.split(" ")[0] == d["primary_metric"])
+        metrics = ", ".join([f"[bold]{primary}[/]", *(n for n in names if n != primary)])
+        src = d["sources"]
+        sources = [
+            f"{k}: {escape(str(v))}" + (" (default)" if k == src["default"] else "")
+            for k, v in src.items()
+            if k != "default"
+        ]
+        table.add_row(escape(d["name"]), d["output_type"], metrics, "\n".join(sources))
+    Console().print(table)
+    return 0
