@@ -200,6 +200,7 @@ def samples_by_job() -> dict[str, list[dict]]:
 
 
 META = {
+    "idle": {"power_w": {"total": 4.2, "cpu": 3.9}, "seconds": 3.0},
     "environment": ENVIRONMENT,
     "carbon": CARBON,
     "config": {"name": "fixture-sweep", "tasks": ["text-to-sql", "summarization"]},

@@ -261,6 +261,7 @@ def render_html(
         "failed": [r for r in records if r.get("status") != "ok"],
         "environments": [(_flatten(env), n) for env, n in environments],
         "carbons": [_carbon_view(c, n) for c, n in carbons],
+        "idle": _flatten(meta["idle"]) if isinstance(meta.get("idle"), Mapping) else None,
         "energy_rows": energy_rows,
         "methods": _methods(records),
         "any_estimated": any(not row["provenance"].measured for row in energy_rows),
