@@ -172,3 +172,14 @@ def test_write_html_reads_the_store(run_dir, tmp_path):
 def test_write_html_without_results_names_the_directory(tmp_path):
     with pytest.raises(GreenbenchError, match=r"no results\.db"):
         write_html(tmp_path)
+
+
+def test_jobs_on_different_hosts_show_each_environment():
+    records = rf.records()
+    records[0]["environment"] = {**rf.ENVIRONMENT, "host": "bench-02"}
+    page = parse_html(render_html(records, {}, {"environment": {"host": "driver"}}))
+    titles = [h.text for h in page.find("section", id="environment").find_all("h3")]
+    assert "Hardware and software (6 jobs)" in titles
+    assert "Hardware and software (1 job)" in titles
+    text = page.find("section", id="environment").text
+    assert "bench-02" in text and "driver" not in text  # the records say where jobs ran

@@ -227,8 +227,8 @@ def render_html(
         records: job records (see ``docs/records.md``), any status.
         samples_by_job: job id -> per-sample logs (``id``, ``prompt``, ``prediction``,
             ``reference``, ``scores``); jobs without samples may be missing.
-        meta: sweep-level information of the store (``environment``, ``config``, ``carbon``,
-            ``sweep``); every key optional.
+        meta: sweep-level information of the store (``environment`` and ``carbon``, used when
+            the records carry none; ``config``; ``idle``); every key optional.
 
     Returns:
         The document; it loads nothing from the network.
@@ -236,14 +236,11 @@ def render_html(
     meta = meta or {}
     boards = leaderboards(records)
     figures, figures_by_task = _figures(boards)
-    environments = _distinct(
+    # Each record says where its job ran; the sweep's metadata is the fallback.
+    environments = _distinct([r.get("environment") for r in records]) or _distinct(
         [meta.get("environment")]
-        if meta.get("environment")
-        else [r.get("environment") for r in records]
     )
-    carbons = _distinct(
-        [meta.get("carbon")] if meta.get("carbon") else [r.get("carbon") for r in records]
-    )
+    carbons = _distinct([r.get("carbon") for r in records]) or _distinct([meta.get("carbon")])
     sweeps = sorted({str(r["sweep"]) for r in records if r.get("sweep")})
     config = meta.get("config")
     energy_rows = _energy_rows(records)
