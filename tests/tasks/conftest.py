@@ -1,0 +1,24 @@
+"""Task tests run offline, with greenbench's cache (the built SQL database) in a temp dir."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_cache(tmp_path_factory):
+    saved = {
+        k: os.environ.get(k)
+        for k in ("GREENBENCH_CACHE_DIR", "HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    }
+    os.environ["GREENBENCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("greenbench-cache"))
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["HF_DATASETS_OFFLINE"] = "1"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
