@@ -52,10 +52,7 @@ def test_export_is_cached_in_the_zoo_cache(fp32, zoo_cache):
     again = OnnxBackend(SPEC, Variant())
     assert again.path == path and path.stat().st_mtime_ns == stamp
     facts = fp32.describe()
-    assert (
-        facts["providers"] == ["CPUExecutionProvider"]
-        or "CUDAExecutionProvider" in facts["providers"]
-    )
+    assert facts["providers"][-1] == "CPUExecutionProvider"  # CUDA first when present
     assert facts["opset"] >= 17
 
 

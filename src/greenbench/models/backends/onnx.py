@@ -58,9 +58,10 @@ def export_onnx(name: str, crop: int) -> Path:
             return target
         partial = target.with_suffix(".partial")
         # The TorchScript exporter (dynamo=False): the dynamo exporter needs onnxscript, which
-        # greenbench does not depend on. Its constant-folding warnings are not actionable.
+        # greenbench does not depend on. Its constant-folding and deprecation warnings are not
+        # actionable here.
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore")
             torch.onnx.export(
                 build_zoo_classifier(name),
                 (torch.zeros(1, 3, crop, crop),),
