@@ -1,0 +1,129 @@
+"""A real sweep, end to end: a tiny causal model built here, a task of our own with training
+data, base and LoRA variants, each job in its own worker process, CEGI from measured values."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from greenbench.store import ResultsStore
+from greenbench.sweep.runner import Overrides, prepare, run_sweep
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "models"))
+from tiny import build_causal
+
+TASK = {
+    "name": "tiny-yes",
+    "description": "Every answer is yes; a LoRA learns to say it.",
+    "output_type": "multiple_choice",
+    "choices": ["yes", "no"],
+    "data": {
+        "default": "offline",
+        "offline": {"path": "tiny-yes.jsonl"},
+        "train": {"path": "tiny-yes-train.jsonl"},
+    },
+    "prompt": "question: {{ q }} answer:",
+    "target": "label",
+    "metrics": [{"name": "accuracy"}],
+    "primary_metric": "accuracy",
+    "generation": {"max_new_tokens": 3, "stop": ["\n"]},
+}
+QUESTIONS = [
+    "is the bench green",
+    "does the kite fly",
+    "is the harbour quiet",
+    "is the answer 42",
+    "does the cat sit",
+    "is the chair blue",
+]
+
+
+@pytest.fixture
+def sweep_config(tmp_path) -> Path:
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "tiny-yes.yaml").write_text(yaml.safe_dump(TASK))
+    rows = [{"id": f"q{i}", "q": q, "label": "yes"} for i, q in enumerate(QUESTIONS)]
+    (tasks / "tiny-yes.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    train = [{"id": f"t{i}", "q": f"{q} today", "label": "yes"} for i, q in enumerate(QUESTIONS)]
+    (tasks / "tiny-yes-train.jsonl").write_text("\n".join(json.dumps(r) for r in train))
+    model = build_causal(tmp_path / "tiny-causal", chat_template=False)
+    config = {
+        "name": "e2e",
+        "meter": "estimate",
+        "idle_seconds": 0.5,
+        "cooldown_s": 0,
+        "location": {"country": "FRA"},
+        "tasks": [{"name": "tiny-yes", "tasks_dir": str(tasks)}],
+        "models": [
+            {
+                "name": "tiny",
+                "source": str(model),
+                "chat_template": False,
+                "variants": [
+                    {
+                        "name": "lora-r8",
+                        "batch_size": 6,
+                        "finetune": {
+                            "rank": 8,
+                            "alpha": 32,
+                            "steps": 30,
+                            "batch_size": 6,
+                            "learning_rate": 0.05,
+                            "train_samples": 6,
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "e2e.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("GREENBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    config, jobs = prepare(sweep_config, Overrides())
+    assert [(j.variant.name, j.added_as_base) for j in jobs] == [("base", True), ("lora-r8", False)]
+    out = tmp_path / "run"
+    outcome = run_sweep(config, jobs, out, report=False)
+    assert outcome.failed == [], outcome
+    base, lora = json.loads((out / "results.json").read_text())
+    assert lora["base_job_id"] == base["job_id"]
+    for record in (base, lora):
+        assert record["status"] == "ok"
+        assert record["samples"] == len(QUESTIONS)
+        assert record["energy_basis"] == "net"
+        assert record["phases"]["inference"]["energy_j"]["total"] > 0
+        assert all(
+            p.startswith("estimated:") for p in record["phases"]["load"]["provenance"].values()
+        )
+        assert record["model"]["params_total"] > 0
+        assert record["emissions_g"]["total"] > 0
+        assert record["carbon"]["country"] == "FRA"
+        assert record["energy_per_query_j"] is not None
+    assert "finetune" in lora["phases"] and "finetune" not in base["phases"]
+    assert lora["finetune_result"]["loss_last"] < lora["finetune_result"]["loss_first"]
+    assert lora["model"]["params_trainable"] > 0
+    # CEGI from the measured qualities, fine-tuning emissions and trainable parameters
+    gain = lora["quality"]["accuracy"]["value"] - base["quality"]["accuracy"]["value"]
+    if gain > 0:
+        expected = lora["emissions_g"]["finetune"] / (
+            gain * 100 * lora["finetune_result"]["trainable_params"] / 1e6
+        )
+        assert lora["cegi"] == pytest.approx(expected)
+        assert lora["cegi_gain_pp"] == pytest.approx(gain * 100)
+    else:
+        assert lora["cegi"] is None and lora["cegi_note"] == "no gain"
+    with ResultsStore(out / "results.db") as store:
+        assert store.integrity_ok()
+        assert len(store.samples(lora["job_id"])) == len(QUESTIONS)
+        assert "idle" in store.meta()
+    # same command again: nothing to do
+    again = run_sweep(config, jobs, out, report=False)
+    assert again.ran == [] and again.skipped == 2
