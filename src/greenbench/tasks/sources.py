@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -98,4 +97,4 @@ def load_hub(hub: HubSource, limit: int | None, where: str) -> list[dict[str, An
             rows.append(mapped)
         if limit is not None and len(rows) >= limit:
             break
-    return list(islice(rows, limit))
+    return rows
