@@ -10,7 +10,7 @@ jobs; :func:`run_sweep` runs the jobs not yet done in ``out_dir``:
 4. the executor runs each job in its own process; as each finishes, its record (with the
    efficiency indexes of every record refreshed) is committed to the store at once and
    ``out_dir/results.json`` is rewritten atomically (temporary file + ``os.replace``);
-5. a final table, and ``out_dir/report.html``.
+5. the leaderboards (``greenbench.report``), and ``out_dir/report.html``.
 
 A driver killed at any point loses at most the job in flight: the store commits per job.
 """
@@ -272,7 +272,9 @@ def run_sweep(
                 executor.run(todo, committer, progress=RichProgress(bar, todo))
         records = committer.refresh()
     outcome.wall_s = time.perf_counter() - started
-    print_summary(records, console)
+    from greenbench.report.terminal import print_leaderboard
+
+    print_leaderboard(records, console)
     if report:
         outcome.report = _write_report(out, console)
     return outcome
@@ -291,45 +293,6 @@ def _environment_meta(store: Any) -> None:
     from greenbench.environment import describe
 
     store.set_meta("environment", describe())
-
-
-def print_summary(records: list[dict[str, Any]], console: Console) -> None:
-    """The final table: one row per job, grouped by task."""
-    table = Table(title="results (energy on each record's basis; 'est.' = estimated)")
-    for column in (
-        "task",
-        "model/variant",
-        "status",
-        "quality",
-        "J/query",
-        "gCO2e/query",
-        "CEGI",
-        "GQI",
-        "Pareto",
-    ):
-        table.add_column(column)
-    for r in sorted(records, key=lambda r: (r.get("task", ""), r.get("model", {}).get("name", ""))):
-        value = indexes.primary_value(r)
-        quality = f"{r.get('primary_metric')}={value:.3f}" if value is not None else "-"
-        est = " est." if r.get("energy_estimated") else ""
-        cegi = _fmt(r.get("cegi")) if r.get("cegi") is not None else (r.get("cegi_note") or "-")
-        gqi = f"{_fmt(r.get('gqi'))} ({r.get('gqi_unit')})" if r.get("gqi") is not None else "-"
-        table.add_row(
-            r.get("task", "?"),
-            f"{r['model']['name']}/{r['variant']['name']}",
-            r.get("status", "?") if r.get("status") == "ok" else f"failed: {r.get('error')}",
-            quality,
-            _fmt(r.get("energy_per_query_j")) + est,
-            _fmt(r.get("emissions_per_query_g")) + est,
-            cegi if r.get("variant", {}).get("finetune") else "-",
-            gqi,
-            "yes" if r.get("pareto_energy") else "",
-        )
-    console.print(table)
-
-
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3g}"
 
 
 def _write_report(out: Path, console: Console) -> Path | None:
