@@ -81,3 +81,12 @@ def test_perplexity_is_reported_unavailable_without_a_reference_model():
     assert result.metrics["perplexity"].value is None
     assert "reference_model_path" in result.metrics["perplexity"].unavailable
     assert result.per_sample[0]["scores"]["perplexity"] is None
+
+
+def test_dialogue_training_pairs_are_disjoint_from_evaluation():
+    task = load_task("dialogue-summarization")
+    pairs = task.training_pairs(40, seed=1)
+    assert len(pairs) == 40
+    eval_rows = task.rows()
+    assert not {p for p, _ in pairs} & {s.prompt for s in task.samples()}
+    assert not {c for _, c in pairs} & {r["summary"] for r in eval_rows}

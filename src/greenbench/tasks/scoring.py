@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -98,7 +99,8 @@ def _sql_outcomes(task: Task, samples: list[Sample], preds: list[str]) -> tuple[
 def _code_passes(task: Task, samples: list[Sample], preds: list[str]) -> list[bool]:
     programs = [parsing.build_program(s.data, p) for s, p in zip(samples, preds, strict=True)]
     run = partial(run_python, timeout_s=task.spec.timeout_s)
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    # Each program is its own process; a few at a time keep the cores busy.
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         return [o.passed for o in pool.map(run, programs)]
 
 

@@ -42,7 +42,10 @@ def tokenize(text: str) -> str:
 def _coco_inputs(
     predictions: Sequence[str], references: Sequence[Sequence[str]]
 ) -> tuple[dict, dict]:
-    gts = {i: [tokenize(r) for r in refs] for i, refs in enumerate(references)}
+    gts = {
+        i: [tokenize(r) for r in ([refs] if isinstance(refs, str) else refs)]
+        for i, refs in enumerate(references)
+    }
     res = {i: [tokenize(p)] for i, p in enumerate(predictions)}
     return gts, res
 
