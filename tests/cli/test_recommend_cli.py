@@ -12,7 +12,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "report"))  # the report test
 import report_fixtures as rf
 
 from greenbench.cli import main as cli
-from greenbench.store import ResultsStore
 
 
 @pytest.fixture
@@ -20,10 +19,7 @@ def run_dir(tmp_path, monkeypatch):
     """A sweep directory of constructed records; the CLI limited to the commands under test
     (the parser imports every subcommand module, some of which other work provides)."""
     monkeypatch.setattr(cli, "COMMANDS", ["report", "recommend"])
-    with ResultsStore(tmp_path / "results.db") as store:
-        for record in rf.records():
-            store.put_job(record)
-    return tmp_path
+    return rf.build_store(tmp_path, rf.records(), {}, rf.META)
 
 
 def test_prints_the_choice_and_why(run_dir, capsys):

@@ -14,7 +14,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "report"))  # the report test
 import report_fixtures as rf
 
 from greenbench.cli import main as cli
-from greenbench.store import ResultsStore
 
 
 @pytest.fixture
@@ -22,13 +21,7 @@ def run_dir(tmp_path, monkeypatch):
     """A sweep directory of constructed records; the CLI limited to the commands under test
     (the parser imports every subcommand module, some of which other work provides)."""
     monkeypatch.setattr(cli, "COMMANDS", ["report", "recommend"])
-    samples = rf.samples_by_job()
-    with ResultsStore(tmp_path / "results.db") as store:
-        for record in rf.records():
-            store.put_job(record, samples.get(record["job_id"]))
-        for key, value in rf.META.items():
-            store.set_meta(key, value)
-    return tmp_path
+    return rf.build_store(tmp_path, rf.records(), rf.samples_by_job(), rf.META)
 
 
 def test_html_by_default(run_dir, capsys):

@@ -7,6 +7,9 @@ strings (script tags, event handlers) in a model name, a prediction, a prompt an
 from __future__ import annotations
 
 import copy
+from pathlib import Path
+
+from greenbench.store import ResultsStore
 
 #: Hostile text: run, it would set window.__xss and change the title.
 XSS_SCRIPT = "<script>window.__xss = 1; document.title = 'pwned';</script>"
@@ -205,3 +208,13 @@ META = {
     "carbon": CARBON,
     "config": {"name": "fixture-sweep", "tasks": ["text-to-sql", "summarization"]},
 }
+
+
+def build_store(directory: Path, records: list[dict], samples: dict, meta: dict) -> Path:
+    """Write ``records``, their samples and ``meta`` into ``directory/results.db``."""
+    with ResultsStore(directory / "results.db") as store:
+        for record in records:
+            store.put_job(record, samples.get(record["job_id"]))
+        for key, value in meta.items():
+            store.set_meta(key, value)
+    return directory

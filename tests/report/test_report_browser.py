@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import report_fixtures as rf
-from conftest import build_store
 
 from greenbench.report import write_html
 
@@ -66,7 +65,7 @@ def opened(browser, tmp_path_factory):
     """The fixtures' report written from a store and opened from disk (file://)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    run = build_store(tmp_path_factory.mktemp("run"), rf.records(), rf.samples_by_job(), rf.META)
+    run = rf.build_store(tmp_path_factory.mktemp("run"), rf.records(), rf.samples_by_job(), rf.META)
     path = write_html(run)
     browser.get(path.resolve().as_uri())
     WebDriverWait(browser, 60).until(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import report_fixtures as rf
-from conftest import parse_html
+from report_dom import parse_html
 
 from greenbench.errors import GreenbenchError
 from greenbench.report import render_html, write_html
