@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or config.output_dir or Path("runs") / config.name)
     console = Console(stderr=True)
     if args.dry_run:
-        Console().print(plan_table(jobs))
+        Console(width=max(Console().width, 132)).print(plan_table(jobs))
         print(f"output: {out}")
         return 0
     options = {}

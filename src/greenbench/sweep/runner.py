@@ -136,9 +136,14 @@ def check_jobs(jobs: list[Job]) -> None:
 
 def plan_table(jobs: list[Job], done: set[str] | None = None) -> Table:
     """The plan as a rich table: id, model, variant, task, samples, note."""
-    table = Table(title=f"plan: {len(jobs)} jobs", show_lines=False)
-    for column in ("job id", "model", "variant", "task", "samples", "note"):
-        table.add_column(column)
+    added = sum(j.added_as_base for j in jobs)
+    title = f"plan: {len(jobs)} jobs" + (
+        f" ({added} added as the base of a fine-tuned variant)" if added else ""
+    )
+    table = Table(title=title, title_justify="left")
+    for column in ("job id", "model", "variant", "task", "samples"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("note", overflow="fold")
     for job in jobs:
         notes = []
         if job.added_as_base:
@@ -148,9 +153,8 @@ def plan_table(jobs: list[Job], done: set[str] | None = None) -> Table:
         if done and job.job_id in done:
             notes.append("done")
         samples = str(job.limit) if job.limit else "all"
-        table.add_row(
-            job.job_id, job.model.name, job.variant.name, job.task, samples, "; ".join(notes)
-        )
+        row = (job.job_id, job.model.name, job.variant.name, job.task, samples, "; ".join(notes))
+        table.add_row(*row)
     return table
 
 
