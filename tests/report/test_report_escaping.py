@@ -105,3 +105,8 @@ def test_render_accepts_a_failed_skeleton_record():
                 "model": {"name": "m"}, "variant": {"name": "v"}}  # fmt: skip
     page = render_html([skeleton], {}, {})
     assert "killed" in page and "higher is better" in page
+
+
+def test_an_empty_run_says_so():
+    assert "No jobs recorded in this run yet." in render_html([], {}, {})
+    assert to_markdown([]) == "No jobs recorded.\n"

@@ -179,6 +179,8 @@ def _md_cell(value: object) -> str:
 
 def to_markdown(records: Sequence[Mapping]) -> str:
     """One Markdown leaderboard per task; estimated figures italic with †, methods below."""
+    if not records:
+        return "No jobs recorded.\n"
     parts = []
     for board in leaderboards(records):
         direction = "higher" if board.higher_is_better else "lower"
