@@ -84,3 +84,11 @@ def test_duplicate_labels_get_the_job_id():
 def test_variant_details_name_the_fine_tuning():
     lora = rf.record("j", finetune_j=10.0)
     assert variant_details(lora) == "hf · fp32 · none · 32-bit · batch 8 · LoRA r8 α16, 30 steps"
+
+
+def test_an_index_that_does_not_apply_shows_its_note():
+    record = rf.record("j", finetune_j=10.0)
+    record["cegi"], record["cegi_note"] = None, "no gain"
+    row = leaderboards([record])[0].rows[0]
+    assert row.cegi.value is None and row.cegi.text == "no gain"
+    assert not row.cegi.estimated

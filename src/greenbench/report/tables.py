@@ -153,8 +153,11 @@ def _energy_cell(record: Mapping, key: str, value: float | None, unit: str) -> C
 
 
 def _index_cell(record: Mapping, key: str) -> Cell:
+    """An index; when it does not apply, its ``<key>_note`` (e.g. CEGI's "no gain") as text."""
     value = _float(record.get(key))
-    return Cell(value, fmt.number(value), figure_provenance(record, key))
+    note = record.get(f"{key}_note")
+    text = str(note) if value is None and note else fmt.number(value)
+    return Cell(value, text, figure_provenance(record, key))
 
 
 def _unique_labels(records: Sequence[Mapping]) -> list[str]:
