@@ -183,3 +183,12 @@ def test_jobs_on_different_hosts_show_each_environment():
     assert "Hardware and software (1 job)" in titles
     text = page.find("section", id="environment").text
     assert "bench-02" in text and "driver" not in text  # the records say where jobs ran
+
+
+def test_each_task_shows_the_default_recommendation(page):
+    boxes = page.find_all("div", class_="recommend")
+    assert [b.find("strong").text for b in boxes] == [
+        "Recommended: small-lm · base",
+        "Recommended: small-lm · lora-r8",
+    ]
+    assert "is repaid after 101 queries" in boxes[1].text

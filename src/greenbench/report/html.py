@@ -22,10 +22,12 @@ import plotly.offline
 from markupsafe import Markup
 
 from greenbench import __version__
+from greenbench.errors import GreenbenchError
 from greenbench.report import formatting as fmt
 from greenbench.report import plots
 from greenbench.report.loading import load_run
 from greenbench.report.provenance import combine
+from greenbench.report.recommend import recommend
 from greenbench.report.tables import Leaderboard, job_label, leaderboards
 
 #: Characters that could end a ``<script>`` element or a JavaScript string early, as JSON escapes.
@@ -194,6 +196,18 @@ def _sample_view(sample: Mapping) -> dict:
     }
 
 
+def _recommendations(records: Sequence[Mapping], boards: list[Leaderboard]) -> dict:
+    """Per task, the default recommendation (quality within the CI of the best, lowest energy
+    per query), or None where there is nothing to recommend from."""
+    found = {}
+    for board in boards:
+        try:
+            found[board.task] = recommend(records, board.task)
+        except GreenbenchError:
+            found[board.task] = None
+    return found
+
+
 def _figures(boards: list[Leaderboard]) -> tuple[list[dict], dict[str, list[str]]]:
     """Every figure as ``{id, json}`` and, per task, the ids of its figures in display order."""
     figures: list[dict] = []
@@ -253,6 +267,7 @@ def render_html(
         "boards": boards,
         "figures": figures,
         "figures_by_task": figures_by_task,
+        "recommendations": _recommendations(records, boards),
         "n_jobs": len(records),
         "n_failed": sum(1 for r in records if r.get("status") != "ok"),
         "failed": [r for r in records if r.get("status") != "ok"],
