@@ -1,4 +1,5 @@
-"""Task tests run offline, with greenbench's cache (the built SQL database) in a temp dir."""
+"""Task tests run offline, with greenbench's cache (the built SQL database) in a temp dir;
+the environment is restored when the package's tests end, so other tests see their own."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import os
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def _offline_cache(tmp_path_factory):
     saved = {
         k: os.environ.get(k)

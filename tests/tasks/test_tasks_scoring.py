@@ -90,3 +90,12 @@ def test_dialogue_training_pairs_are_disjoint_from_evaluation():
     eval_rows = task.rows()
     assert not {p for p, _ in pairs} & {s.prompt for s in task.samples()}
     assert not {c for _, c in pairs} & {r["summary"] for r in eval_rows}
+
+
+def test_every_registered_metric_can_be_scored():
+    from greenbench.metrics.quality import METRICS
+    from greenbench.tasks.scoring import SQL_METRICS, TEXT_METRICS, TOP_K
+
+    by_kind = {"text": TEXT_METRICS, "sql": SQL_METRICS, "ranked": TOP_K}
+    for name, info in METRICS.items():
+        assert info.inputs in {"label", "code", "lm"} or name in by_kind[info.inputs], name

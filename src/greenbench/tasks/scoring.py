@@ -41,6 +41,13 @@ TEXT_METRICS: dict[str, Callable[..., MetricResult]] = {
     "vqa_accuracy": vqa.vqa_accuracy,
     "final_number_match": labels.final_number_match,
 }
+#: SQL metrics: name -> f(pred outcomes, gold outcomes, ordered flags, seed=).
+SQL_METRICS: dict[str, Callable[..., MetricResult]] = {
+    "execution_accuracy": execution.execution_accuracy,
+    "ves": execution.valid_efficiency_score,
+}
+#: Ranked-label metrics: name -> k.
+TOP_K = {"top1_accuracy": 1, "top5_accuracy": 5}
 #: Repeats of each SQL query for VES timing (best of).
 SQL_REPEATS = 3
 
@@ -133,17 +140,11 @@ def score_samples(
             results[name] = labels.accuracy(chosen, refs, seed=seed)
         elif kind == "ranked":
             ranked = [parsing.ranked_indices(r) if r is not None else [] for r in raw]
-            k = 1 if name == "top1_accuracy" else 5
-            results[name] = labels.top_k_accuracy(ranked, refs, k, seed=seed)
+            results[name] = labels.top_k_accuracy(ranked, refs, TOP_K[name], seed=seed)
         elif kind == "sql":
             if "sql" not in cache:
                 cache["sql"] = _sql_outcomes(task, samples, texts)
-            fn = (
-                execution.execution_accuracy
-                if name == "execution_accuracy"
-                else (execution.valid_efficiency_score)
-            )
-            results[name] = fn(*cache["sql"], seed=seed)
+            results[name] = SQL_METRICS[name](*cache["sql"], seed=seed)
         elif kind == "code":
             # Code keeps its leading indentation: a completion continues the prompt's body.
             code = ["" if r is None else str(r).rstrip() for r in raw]
