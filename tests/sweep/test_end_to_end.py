@@ -81,6 +81,19 @@ def sweep_config(tmp_path) -> Path:
             }
         ],
     }
+    predictions = tmp_path / "big-llm.jsonl"
+    predictions.write_text(
+        "\n".join(json.dumps({"id": r["id"], "prediction": "yes"}) for r in rows)
+    )
+    config["models"].append(
+        {
+            "name": "big-llm",
+            "kind": "estimate",
+            "source": "big/llm",
+            "active_params": 1.0e11,
+            "predictions": str(predictions),
+        }
+    )
     path = tmp_path / "e2e.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -89,13 +102,17 @@ def sweep_config(tmp_path) -> Path:
 def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, monkeypatch):
     monkeypatch.setenv("GREENBENCH_CACHE_DIR", str(tmp_path / "cache"))
     config, jobs = prepare(sweep_config, Overrides())
-    assert [(j.variant.name, j.added_as_base) for j in jobs] == [("base", True), ("lora-r8", False)]
+    assert [(j.variant.name, j.added_as_base) for j in jobs] == [
+        ("base", True),
+        ("lora-r8", False),
+        ("base", False),
+    ]
     out = tmp_path / "run"
     outcome = run_sweep(config, jobs, out, report=False)
     assert outcome.failed == [], outcome
-    base, lora = json.loads((out / "results.json").read_text())
+    base, lora, big = json.loads((out / "results.json").read_text())
     assert lora["base_job_id"] == base["job_id"]
-    for record in (base, lora):
+    for record in (base, lora):  # measured (by the estimate meter: no RAPL in CI)
         assert record["status"] == "ok"
         assert record["samples"] == len(QUESTIONS)
         assert record["energy_basis"] == "net"
@@ -120,10 +137,15 @@ def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, 
         assert lora["cegi_gain_pp"] == pytest.approx(gain * 100)
     else:
         assert lora["cegi"] is None and lora["cegi_note"] == "no gain"
+    # the estimated model: answers from its file, energy from parameter scaling, labelled
+    assert big["status"] == "ok" and big["quality"]["accuracy"]["value"] == 1.0
+    assert "load" not in big["phases"] and big["energy_estimated"] is True
+    assert all("param-scaling" in p for p in big["phases"]["inference"]["provenance"].values())
+    assert big["pareto_energy"] is True  # the only perfect answers
     with ResultsStore(out / "results.db") as store:
         assert store.integrity_ok()
         assert len(store.samples(lora["job_id"])) == len(QUESTIONS)
         assert "idle" in store.meta()
     # same command again: nothing to do
     again = run_sweep(config, jobs, out, report=False)
-    assert again.ran == [] and again.skipped == 2
+    assert again.ran == [] and again.skipped == 3
