@@ -53,5 +53,7 @@ def test_qlora_trains_on_a_4bit_base(causal_dir, tmp_path):
     assert result.trainable_params == tiny.LAYERS * 4 * ((hidden + hidden) + (hidden + kv))
     assert result.loss_last < result.loss_first
     assert result.extra["merged"] is False
+    assert backend.describe()["quantization"] == "bnb-4bit-nf4"
+    assert backend.describe()["bits"] == 4
     assert (tmp_path / "qlora" / "adapter_config.json").exists()
     assert backend.generate(["name a bird"], max_new_tokens=3)[0].generated_tokens == 3

@@ -26,9 +26,14 @@ from greenbench.models.backends.hf_generate import (
     probe_batch_size,
     run_batches,
 )
-from greenbench.models.backends.hf_load import count_params, load, quantize_int8_dynamic
+from greenbench.models.backends.hf_load import (
+    count_params,
+    effective_quantization,
+    load,
+    quantize_int8_dynamic,
+)
 from greenbench.models.base import Backend, FineTuneResult, Generation, ParamCounts
-from greenbench.models.spec import FineTune, ModelSpec, Variant
+from greenbench.models.spec import QUANT_BITS, FineTune, ModelSpec, Variant
 
 
 class HFBackend(Backend):
@@ -68,13 +73,19 @@ class HFBackend(Backend):
         return ParamCounts(total=total, trainable=trainable)
 
     def describe(self) -> dict[str, Any]:
+        """Device, dtype, quantization as loaded (QLoRA: bnb-4bit-nf4), bits, source and note.
+
+        For GGUF sources ``bits`` is the file's level while computation runs in ``dtype``: the
+        note says the weights were dequantized.
+        """
         source = self.loaded.source
+        quant = effective_quantization(self.variant)
         facts: dict[str, Any] = {
             "backend": self.kind,
             "device": str(self.loaded.device),
             "dtype": self.variant.dtype,
-            "quantization": self.variant.quantization,
-            "bits": self.variant.bits,
+            "quantization": quant,
+            "bits": QUANT_BITS.get(quant, self.variant.bits),
             "source": source.path,
             "note": source.note,
         }

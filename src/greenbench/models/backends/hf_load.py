@@ -116,10 +116,16 @@ def find_gguf(path: str, level: str) -> str:
     return matches[0]
 
 
+def effective_quantization(variant: Variant) -> str:
+    """The quantization the weights are loaded with: QLoRA forces ``bnb-4bit-nf4``."""
+    if variant.finetune is not None and variant.finetune.method == "qlora":
+        return "bnb-4bit-nf4"
+    return variant.quantization
+
+
 def quantization_config(variant: Variant) -> Any | None:
     """``BitsAndBytesConfig`` for the bnb quantizations (QLoRA forces NF4), else None."""
-    method = variant.finetune.method if variant.finetune else None
-    quant = "bnb-4bit-nf4" if method == "qlora" else variant.quantization
+    quant = effective_quantization(variant)
     if not quant.startswith("bnb-"):
         return None
     from transformers import BitsAndBytesConfig
