@@ -92,3 +92,22 @@ def test_an_index_that_does_not_apply_shows_its_note():
     row = leaderboards([record])[0].rows[0]
     assert row.cegi.value is None and row.cegi.text == "no gain"
     assert not row.cegi.estimated
+
+
+@pytest.mark.parametrize("width", [80, 100, 200])
+def test_terminal_leaderboard_fits_and_keeps_the_model_names(width):
+    import io
+
+    from rich.console import Console
+
+    from greenbench.report import print_leaderboard
+
+    buffer = io.StringIO()
+    print_leaderboard(rf.records()[:4], Console(file=buffer, width=width, color_system=None))
+    lines = buffer.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= width
+    text = buffer.getvalue()
+    for name in ["large-lm · base", "small-lm · lora-r8", "rapl-lm · base"]:
+        assert name in text
+    assert "10.0 kJ†" in text and "500 J " in text  # estimated marked, measured not
+    assert ("trainable" in text) == (width == 200)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -18,6 +19,10 @@ from greenbench.report.tables import COLUMNS, Cell, Leaderboard, job_label, lead
 
 ESTIMATED_STYLE = "italic dark_orange"
 #: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
+#: Columns left out on a narrow terminal, first to go first.
+OPTIONAL = ["params_trainable", "gqi", "cegi", "params_total", "ci_text"]
+#: A wide console used only to measure tables.
+_MEASURE = Console(width=1000)
 _SHORT = {"energy_per_1k": "J / 1k q", "emissions": "gCO₂e job", "params_trainable": "trainable"}
 
 
@@ -42,8 +47,25 @@ def estimated_methods(board: Leaderboard) -> list[str]:
     return sorted(methods)
 
 
-def leaderboard_table(board: Leaderboard) -> Table:
-    """The rich table of one task's leaderboard."""
+def leaderboard_table(board: Leaderboard, width: int | None = None) -> Table:
+    """The rich table of one task's leaderboard.
+
+    Args:
+        board: the task's leaderboard.
+        width: the console width in characters; columns of :data:`OPTIONAL` are left out,
+            last first, until the table fits (the model name always stays). None: all columns.
+    """
+    columns = list(COLUMNS)
+    table = _table(board, columns)
+    for attribute in OPTIONAL:
+        if width is None or Measurement.get(_MEASURE, _MEASURE.options, table).minimum <= width:
+            break
+        columns = [c for c in columns if c[1] != attribute]
+        table = _table(board, columns)
+    return table
+
+
+def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
     direction = "higher" if board.higher_is_better else "lower"
     table = Table(
         title=Text(f"{board.task} — {board.metric} ({direction} is better)", style="bold"),
@@ -51,14 +73,14 @@ def leaderboard_table(board: Leaderboard) -> Table:
         header_style="bold",
         box=box.SIMPLE_HEAD,
     )
-    for header, attribute in COLUMNS:
+    for header, attribute in columns:
         label = _SHORT.get(attribute, header)
         if attribute == "label":
-            table.add_column(Text(label), overflow="fold", min_width=16)
+            table.add_column(Text(label), overflow="fold", min_width=18)
         else:
-            table.add_column(Text(label), justify="right", no_wrap=True)
+            table.add_column(Text(label), justify="right", no_wrap=True, min_width=len(label))
     for row in board.rows:
-        cells = [_cell(getattr(row, attribute)) for _, attribute in COLUMNS]
+        cells = [_cell(getattr(row, attribute)) for _, attribute in columns]
         if row.on_frontier:
             cells[1].append(" ★", style="yellow")
         table.add_row(*cells)
@@ -81,7 +103,7 @@ def print_leaderboard(records: Sequence[Mapping], console: Console | None = None
     console = console or Console()
     for board in leaderboards(records):
         if board.rows:
-            console.print(leaderboard_table(board))
+            console.print(leaderboard_table(board, console.width))
         for record in board.failed:
             line = Text("failed: ", style="bold red")
             line.append(f"{board.task} · {job_label(record)} ({record.get('job_id')}): ")
