@@ -93,6 +93,8 @@ def test_unknown_task_lists_the_tasks_present():
 def test_bad_arguments():
     with pytest.raises(GreenbenchError, match="one constraint"):
         recommend(rf.records(), "text-to-sql", min_quality=0.1, max_energy_j=1.0)
+    with pytest.raises(GreenbenchError, match="--max-energy-j must be a finite number >= 0"):
+        recommend(rf.records(), "text-to-sql", max_energy_j=-1.0)
     with pytest.raises(GreenbenchError, match="--queries must be >= 1"):
         recommend(rf.records(), "text-to-sql", queries=0)
     failed_only = [r for r in rf.records() if r["status"] == "failed"]

@@ -21,6 +21,7 @@ The rule (documented in ``docs/report.md``):
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -159,25 +160,7 @@ def recommend(
         GreenbenchError: unknown task (the message lists the tasks present), more than one
             constraint, ``queries`` < 1, no usable candidate, or none meeting the constraint.
     """
-    tasks = sorted({str(r.get("task")) for r in records})
-    if task not in tasks:
-        raise GreenbenchError(
-            f"--task {task!r}: no job of that task; tasks present: {', '.join(tasks) or 'none'}"
-        )
-    given = [
-        (flag, v)
-        for flag, v in (
-            ("--min-quality", min_quality),
-            ("--max-energy-j", max_energy_j),
-            ("--max-emissions-g", max_emissions_g),
-        )
-        if v is not None
-    ]
-    if len(given) > 1:
-        raise GreenbenchError(f"give one constraint, not {' and '.join(f for f, _ in given)}")
-    if queries is not None and queries < 1:
-        raise GreenbenchError(f"--queries must be >= 1, got {queries}")
-
+    _check_arguments(records, task, min_quality, max_energy_j, max_emissions_g, queries)
     ok = [r for r in records if str(r.get("task")) == task and r.get("status") == "ok"]
     higher = higher_is_better(ok[0]) if ok else True
     metric = str((ok[0] if ok else {}).get("primary_metric") or "quality")
@@ -189,47 +172,27 @@ def recommend(
         raise GreenbenchError(
             f"--task {task!r}: no successful job with quality and {per_query_key} to compare"
         )
-
-    def cost(f: dict) -> float:
-        return f[per_query_key] if queries is None else f[one_off_key] + queries * f[per_query_key]
-
     best = min(fields, key=lambda f: (-f["quality"] if higher else f["quality"], f["job_id"]))
-    op = ">=" if higher else "<="
-    if min_quality is not None:
-        constraint = f"{metric} {op} {fmt.number(min_quality)} (--min-quality)"
-        qualifies = [_better(f["quality"], min_quality, higher) for f in fields]
-    elif max_energy_j is not None:
-        constraint = f"energy per query <= {fmt.si(max_energy_j, 'J')} (--max-energy-j)"
-        qualifies = [
-            f["energy_per_query_j"] is not None and f["energy_per_query_j"] <= max_energy_j
-            for f in fields
-        ]
-    elif max_emissions_g is not None:
-        constraint = f"emissions per query <= {fmt.si(max_emissions_g, 'g')} (--max-emissions-g)"
-        qualifies = [f["emissions_per_query_g"] <= max_emissions_g for f in fields]
-    else:
-        bound = best["ci_low"] if higher else best["ci_high"]
-        bound = best["quality"] if bound is None else bound
-        constraint = (
-            f"{metric} {op} {fmt.number(bound)} (within the 95% CI of the best, {best['label']})"
-        )
-        qualifies = [_better(f["quality"], bound, higher) for f in fields]
+    constraint, qualifies = _constraint(
+        fields, best, metric, higher, min_quality, max_energy_j, max_emissions_g
+    )
+    by_quality = max_energy_j is None and max_emissions_g is None
     if not any(qualifies):
         cheapest = min(fields, key=lambda f: f[per_query_key])
         closest = (
             f"best {metric}: {fmt.number(best['quality'])} ({best['label']})"
-            if max_energy_j is None and max_emissions_g is None
+            if by_quality
             else f"lowest {_PER_QUERY[per_query_key]}: "
             f"{_si(cheapest[per_query_key], per_query_key)} ({cheapest['label']})"
         )
         raise GreenbenchError(f"no variant of task {task!r} meets {constraint}; {closest}")
 
-    costs = [cost(f) for f in fields]
-    front = set(
-        pareto_front(
-            list(zip([f["quality"] for f in fields], costs, strict=True)), higher_is_better=higher
-        )
-    )
+    costs = [
+        f[per_query_key] if queries is None else f[one_off_key] + queries * f[per_query_key]
+        for f in fields
+    ]
+    points = [(f["quality"], c) for f, c in zip(fields, costs, strict=True)]
+    front = set(pareto_front(points, higher_is_better=higher))
     candidates = [
         Candidate(**f, cost=c, qualifies=q, on_frontier=i in front)
         for i, (f, c, q) in enumerate(zip(fields, costs, qualifies, strict=True))
@@ -237,26 +200,21 @@ def recommend(
     candidates.sort(key=lambda c: (not c.qualifies, c.cost, c.job_id))
     qualifying = [c for c in candidates if c.qualifies]
     signed = (lambda c: -c.quality) if higher else (lambda c: c.quality)
-    by_quality = min_quality is not None or (max_energy_j is None and max_emissions_g is None)
     if by_quality:
         chosen = min(qualifying, key=lambda c: (c.cost, signed(c), c.job_id))
+        comparable = qualifying
     else:
         chosen = min(qualifying, key=lambda c: (signed(c), c.cost, c.job_id))
+        # Break-even only means something between variants of comparable quality: under a
+        # cost constraint, those within the chosen one's CI.
+        floor = chosen.ci_low if higher else chosen.ci_high
+        floor = chosen.quality if floor is None else floor
+        comparable = [c for c in candidates if _better(c.quality, floor, higher)]
 
-    unit = "g" if by_emissions else "J"
     cost_name = _PER_QUERY[per_query_key]
     if queries is not None:
         kind = "emissions" if by_emissions else "energy"
         cost_name = f"{kind} for {queries:,} queries, fine-tuning included"
-    # Break-even only means something between variants of comparable quality: those meeting a
-    # quality constraint, or under a cost constraint those within the chosen one's CI.
-    if by_quality:
-        comparable = qualifying
-    else:
-        floor = chosen.ci_low if higher else chosen.ci_high
-        floor = chosen.quality if floor is None else floor
-        comparable = [c for c in candidates if _better(c.quality, floor, higher)]
-    notes = _break_even_notes(chosen, comparable, queries)
     recommendation = Recommendation(
         task=task,
         metric=metric,
@@ -267,10 +225,65 @@ def recommend(
         queries=queries,
         chosen=chosen,
         candidates=candidates,
-        break_even=notes,
+        break_even=_break_even_notes(chosen, comparable, queries),
     )
+    unit = "g" if by_emissions else "J"
     recommendation.reasons.extend(_reasons(recommendation, qualifying, by_quality, unit))
     return recommendation
+
+
+def _check_arguments(
+    records: Sequence[Mapping],
+    task: str,
+    min_quality: float | None,
+    max_energy_j: float | None,
+    max_emissions_g: float | None,
+    queries: int | None,
+) -> None:
+    tasks = sorted({str(r.get("task")) for r in records})
+    if task not in tasks:
+        raise GreenbenchError(
+            f"--task {task!r}: no job of that task; tasks present: {', '.join(tasks) or 'none'}"
+        )
+    flags = {
+        "--min-quality": min_quality,
+        "--max-energy-j": max_energy_j,
+        "--max-emissions-g": max_emissions_g,
+    }
+    given = [flag for flag, value in flags.items() if value is not None]
+    if len(given) > 1:
+        raise GreenbenchError(f"give one constraint, not {' and '.join(given)}")
+    for flag in given:
+        if not math.isfinite(flags[flag]) or (flag != "--min-quality" and flags[flag] < 0):
+            raise GreenbenchError(f"{flag} must be a finite number >= 0, got {flags[flag]}")
+    if queries is not None and queries < 1:
+        raise GreenbenchError(f"--queries must be >= 1, got {queries}")
+
+
+def _constraint(
+    fields: list[dict],
+    best: dict,
+    metric: str,
+    higher: bool,
+    min_quality: float | None,
+    max_energy_j: float | None,
+    max_emissions_g: float | None,
+) -> tuple[str, list[bool]]:
+    """The constraint in words, and whether each candidate meets it."""
+    op = ">=" if higher else "<="
+    if min_quality is not None:
+        text = f"{metric} {op} {fmt.number(min_quality)} (--min-quality)"
+        return text, [_better(f["quality"], min_quality, higher) for f in fields]
+    if max_energy_j is not None:
+        text = f"energy per query <= {fmt.si(max_energy_j, 'J')} (--max-energy-j)"
+        return text, [f["energy_per_query_j"] <= max_energy_j for f in fields]
+    if max_emissions_g is not None:
+        text = f"emissions per query <= {fmt.si(max_emissions_g, 'g')} (--max-emissions-g)"
+        return text, [f["emissions_per_query_g"] <= max_emissions_g for f in fields]
+    bound = best["ci_low"] if higher else best["ci_high"]
+    bound = best["quality"] if bound is None else bound
+    text = f"{metric} {op} {fmt.number(bound)} (within the 95% CI of the best, {best['label']})"
+    return text, [_better(f["quality"], bound, higher) for f in fields]
 
 
 #: Names of the per-query figures.
