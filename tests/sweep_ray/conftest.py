@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from ray_sweep import NOTES, NOTES_TASK, ray_environment, run_tiny
+from ray_sweep import NOTES, NOTES_TASK, ray_environment, run_tiny, summary
 
 
 @pytest.fixture(scope="module")
@@ -71,10 +71,11 @@ def tiny_config(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def local_records(tiny_config, tmp_path_factory) -> list[dict]:
+def local_summary(tiny_config, tmp_path_factory) -> dict[str, tuple]:
     """The tiny sweep under the local executor (the reference the Ray runs must match)."""
     tmp = tmp_path_factory.mktemp("local")
     with pytest.MonkeyPatch.context() as patch:
         for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "GREENBENCH_CACHE_DIR"):
             patch.setenv(key, ray_environment(tmp)[key])
-        return run_tiny(tiny_config, tmp / "out", "local")
+        run_tiny(tiny_config, tmp / "out", "local")
+    return summary(tmp / "out")

@@ -63,7 +63,7 @@ def ray_environment(tmp: Path) -> dict[str, str]:
 
 
 def run_tiny(config_path: Path, out: Path, executor: str, **options) -> list[dict]:
-    """Run the tiny sweep with ``executor``; return results.json."""
+    """Run the tiny sweep with ``executor`` into ``out``; return its results.json."""
     from greenbench.sweep.runner import prepare, run_sweep
 
     config, jobs = prepare(config_path)
@@ -71,15 +71,20 @@ def run_tiny(config_path: Path, out: Path, executor: str, **options) -> list[dic
     return json.loads((out / "results.json").read_text())
 
 
-def summary(records: list[dict]) -> dict[str, tuple]:
-    """job id -> (status, model, variant, task, quality values): what must not depend on where."""
-    return {
-        r["job_id"]: (
-            r["status"],
-            r["model"]["name"],
-            r["variant"]["name"],
-            r["task"],
-            {name: m["value"] for name, m in r["quality"].items()},
-        )
-        for r in records
-    }
+def summary(out: Path) -> dict[str, tuple]:
+    """job id -> (status, model, variant, task, quality, predictions) of the sweep in ``out``:
+    what must not depend on where the jobs ran."""
+    from greenbench.store import ResultsStore
+
+    with ResultsStore(out / "results.db") as store:
+        return {
+            r["job_id"]: (
+                r["status"],
+                r["model"]["name"],
+                r["variant"]["name"],
+                r["task"],
+                {name: m["value"] for name, m in r["quality"].items()},
+                [(s["id"], s["prediction"]) for s in store.samples(r["job_id"])],
+            )
+            for r in store.jobs()
+        }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from fake_jobs import FAKE_RUNNER, fake_jobs
 from ray_sweep import run_tiny, summary
 
+from greenbench.errors import GreenbenchError
 from greenbench.sweep.executors.ray_executor import RayExecutor
 
 pytestmark = pytest.mark.ray
@@ -24,9 +26,9 @@ def ray_local(ray_env):
     ray.shutdown()
 
 
-def test_tiny_sweep_under_ray_matches_local(ray_local, tiny_config, local_records, tmp_path):
+def test_tiny_sweep_under_ray_matches_local(ray_local, tiny_config, local_summary, tmp_path):
     records = run_tiny(tiny_config, tmp_path / "out", "ray", address=None, max_retries=1)
-    assert summary(records) == summary(local_records)
+    assert summary(tmp_path / "out") == local_summary
     assert len(records) == 3 and all(r["status"] == "ok" for r in records)
     node_id = ray_local.get_runtime_context().get_node_id()
     for record in records:
@@ -111,3 +113,45 @@ def _gone(pid: int) -> bool:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+class Events:
+    """A progress display that notes what the executor told it, in order."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []
+
+    def job_started(self, job, *, node=None) -> None:
+        self.seen.append(("start", job.job_id))
+
+    def job_finished(self, job, record) -> None:
+        self.seen.append(("finish", job.job_id))
+
+
+@pytest.mark.parametrize("jobs_per_node", [1, 2])
+def test_a_node_runs_one_cpu_job_at_a_time_unless_allowed_more(ray_local, jobs_per_node):
+    first, second = jobs = fake_jobs("fake:ok")
+    events = Events()
+    RayExecutor(jobs_per_node=jobs_per_node, runner=FAKE_RUNNER).run(
+        jobs, lambda record, samples: None, progress=events
+    )
+    assert len(events.seen) == 4
+    if jobs_per_node == 1:  # the second job waits for the first one's slot
+        assert events.seen[:2] == [("start", first.job_id), ("finish", first.job_id)]
+    else:  # both slots taken at once
+        assert events.seen[:2] == [("start", first.job_id), ("start", second.job_id)]
+
+
+def test_a_gpu_job_on_a_cluster_without_gpus_is_recorded_failed(ray_local):
+    job = fake_jobs("fake:ok")[0]
+    job = job.model_copy(update={"variant": job.variant.model_copy(update={"device": "cuda"})})
+    records: list[dict] = []
+    RayExecutor(runner=FAKE_RUNNER).run([job], lambda record, samples: records.append(record))
+    assert [r["status"] for r in records] == ["failed"]
+    assert records[0]["error"] == "needs 1 GPU(s) on one node; the Ray nodes have at most 0"
+
+
+def test_without_ray_the_error_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(GreenbenchError, match=r"pip install 'greenbench\[ray\]'"):
+        RayExecutor(runner=FAKE_RUNNER).run(fake_jobs("fake:ok"), lambda record, samples: None)

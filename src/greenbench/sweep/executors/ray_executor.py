@@ -332,7 +332,11 @@ class _Driver:
         if node.state == "gone":
             return
         node.state = "ready"
-        self._say(f"node {node.label}: ready; {_idle_text(node.facts['idle'])}")
+        where = ""
+        if node.facts.get("carbon"):
+            c = node.facts["carbon"]
+            where = f"; grid from its labels: {c['country']}, {c['intensity_g_per_kwh']:g} g/kWh"
+        self._say(f"node {node.label}: ready; {_idle_text(node.facts['idle'])}{where}")
 
     def _pin(self, node: _Node) -> Any:
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy

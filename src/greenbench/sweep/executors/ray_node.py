@@ -76,26 +76,31 @@ def calibrate_node(meters: list[str], seconds: float) -> dict[str, Any]:
         seconds: calibration window per meter, seconds; 0 skips calibration (gross energy).
 
     Returns:
-        ``{"node": node_identity(), "environment": describe(), "gpu_ids": [...], "idle":
-        {meter: IdleBaseline.to_dict()}}``; ``gpu_ids`` are the devices Ray gave this task
-        (all of the node's), in the CUDA order the baseline's ``gpu:<i>`` components use.
+        ``{"node": node_identity(), "environment": describe(), "carbon": node_carbon(...),
+        "gpu_ids": [...], "idle": {meter: IdleBaseline.to_dict()}}``; ``gpu_ids`` are the
+        devices Ray gave this task (all of the node's), in the CUDA order the baseline's
+        ``gpu:<i>`` components use.
 
     Raises:
-        GreenbenchError: a meter cannot read this node's counters.
+        GreenbenchError: a meter cannot read this node's counters, or its location labels are
+            wrong.
     """
     import ray
 
     from greenbench.energy import EnergyMeter
     from greenbench.environment import describe
 
+    identity = node_identity()
+    carbon = node_carbon(identity["labels"])
     idle: dict[str, Any] = {}
     if seconds > 0:
         for meter_name in dict.fromkeys(meters):
             with EnergyMeter(meter=meter_name) as meter:
                 idle[meter_name] = meter.calibrate_idle(seconds).to_dict()
     return {
-        "node": node_identity(),
+        "node": identity,
         "environment": describe(),
+        "carbon": carbon,
         "gpu_ids": [str(g) for g in ray.get_gpu_ids()],
         "idle": idle,
     }
@@ -132,14 +137,22 @@ def job_baseline(
     return {**idle, "power_w": power, "provenance": provenance}
 
 
-def node_carbon(carbon: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
-    """The job's carbon context, or the node's when the node has location labels."""
+def node_carbon(labels: dict[str, str]) -> dict[str, Any] | None:
+    """The node's carbon context from its location labels (None: it has none).
+
+    Raises:
+        GreenbenchError: an unknown country or region, or a bad number, in the labels.
+    """
     given = {arg: labels[key] for key, arg in LOCATION_LABELS.items() if labels.get(key)}
     if not given:
-        return carbon
+        return None
     from greenbench.carbon import resolve_location
+    from greenbench.errors import GreenbenchError
 
-    return resolve_location(**given).to_dict()
+    try:
+        return resolve_location(**given).to_dict()
+    except GreenbenchError as exc:
+        raise GreenbenchError(f"node labels greenbench-*: {exc}") from None
 
 
 def run_on_node(
@@ -173,7 +186,7 @@ def run_on_node(
     identity = node_identity()
     gpu_ids = [str(g) for g in ray.get_gpu_ids()]
     idle = job_baseline(facts["idle"].get(job.meter), facts["gpu_ids"], gpu_ids)
-    carbon = node_carbon(job.carbon, identity["labels"])
+    carbon = facts["carbon"] or job.carbon
     if cooldown_s > 0:
         time.sleep(cooldown_s)
     with tempfile.TemporaryDirectory(prefix="greenbench-ray-") as tmp:
