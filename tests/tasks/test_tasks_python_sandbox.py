@@ -3,6 +3,8 @@ stripped environment, and early exits are all contained and score 0."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from greenbench.tasks import load_task
@@ -95,3 +97,17 @@ def test_code_generation_scoring_survives_hangs_and_crashes():
     task.spec.timeout_s = 1.0
     result = task.score(samples, preds)
     assert [r["scores"]["pass_at_1"] for r in result.per_sample] == [0.0, 0.0, 1.0, 1.0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="needs Linux /proc")
+def test_rlimits_are_in_force_in_the_child():
+    program = (
+        "limits = open('/proc/self/limits').read().splitlines()\n"
+        "row = lambda name: next(line for line in limits if line.startswith(name)).split()\n"
+        "assert row('Max address space')[3] == str(256 * 2 ** 20), row('Max address space')\n"
+        "assert row('Max cpu time')[3] == '3'\n"
+        "assert row('Max file size')[3] == str(4 * 2 ** 20)\n"
+        "assert row('Max core file size')[4] == '0'\n"
+    )
+    outcome = run_python(program, timeout_s=2, memory_mb=256)
+    assert outcome.passed, outcome.detail

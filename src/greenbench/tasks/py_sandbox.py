@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import secrets
 import shutil
 import signal
@@ -34,7 +33,10 @@ from pathlib import Path
 #: read from stdin (after a first line holding a nonce). Only a program that runs to its end
 #: makes the runner print the nonce, so an early ``sys.exit(0)`` does not count as a pass.
 _RUNNER = r"""
-import builtins, io, os, sys
+import builtins, io, os, resource, sys
+for _name, _value in zip(("RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_FSIZE", "RLIMIT_CORE"), sys.argv[1:]):
+    _limit = getattr(resource, _name)
+    resource.setrlimit(_limit, (int(_value), int(_value)))
 _root = os.path.realpath(os.getcwd())
 _open, _os_open = io.open, os.open
 def _inside(path):
@@ -84,16 +86,6 @@ class ExecOutcome:
     """The last line of the child's stderr, or the signal/timeout reason."""
 
 
-def _limits(cpu_s: int, memory_bytes: int, file_bytes: int):
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s))
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return apply
-
-
 def run_python(
     program: str,
     *,
@@ -112,18 +104,19 @@ def run_python(
     log, out = work / "stderr.txt", work / "stdout.txt"
     nonce = secrets.token_hex(16)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "TMPDIR": str(cwd), "LANG": "C.UTF-8"}
-    start = time.perf_counter()
+    # The child sets its own rlimits first thing (a preexec_fn is unsafe with threads).
+    limits = [int(timeout_s) + 1, memory_mb << 20, file_mb << 20, 0]
+    start, proc = time.perf_counter(), None
     try:
         with log.open("wb") as err, out.open("wb") as stdout:
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _RUNNER],
+                [sys.executable, "-I", "-c", _RUNNER, *map(str, limits)],
                 stdin=subprocess.PIPE,
                 stdout=stdout,
                 stderr=err,
                 cwd=cwd,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_limits(int(timeout_s) + 1, memory_mb << 20, file_mb << 20),
             )
             try:
                 proc.communicate(f"{nonce}\n{program}".encode(), timeout=timeout_s)
@@ -144,7 +137,7 @@ def run_python(
         detail = lines[-1] if lines else "exited before the end of the program"
         return ExecOutcome(False, "failed", seconds, detail)
     finally:
-        _kill_group(proc.pid if "proc" in locals() else None)
+        _kill_group(proc.pid if proc is not None else None)
         shutil.rmtree(work, ignore_errors=True)
 
 
