@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import io
 import os
 import re
 import tempfile
@@ -71,9 +72,11 @@ def _ftypes(llama_cpp: Any) -> dict[str, int]:
 
 @contextlib.contextmanager
 def _captured_stderr() -> Iterator[list[str]]:
-    """Collect what native code writes to file descriptor 2 (llama.cpp logs there)."""
+    """Collect what llama.cpp logs: native writes to file descriptor 2, and the messages
+    llama-cpp-python's log callback prints to ``sys.stderr``."""
     lines: list[str] = []
-    with tempfile.TemporaryFile(mode="w+b") as sink:
+    python_side = io.StringIO()
+    with tempfile.TemporaryFile(mode="w+b") as sink, contextlib.redirect_stderr(python_side):
         saved = os.dup(2)
         os.dup2(sink.fileno(), 2)
         try:
@@ -83,6 +86,7 @@ def _captured_stderr() -> Iterator[list[str]]:
             os.close(saved)
             sink.seek(0)
             lines.extend(sink.read().decode("utf-8", "replace").splitlines())
+            lines.extend(python_side.getvalue().splitlines())
 
 
 class LlamaCppBackend(Backend):
@@ -223,9 +227,11 @@ class LlamaCppBackend(Backend):
     ) -> list[Generation]:
         """Greedy completions, one prompt at a time.
 
-        llama-cpp-python has no batched multi-sequence generation API, so prompts run in turn;
-        llama.cpp batches the tokens of each prompt, and reuses the KV cache of a prompt prefix
-        shared with the previous call (e.g. the chat template's system message).
+        llama-cpp-python has no batched multi-sequence generation API, so prompts run in turn
+        (llama.cpp batches the tokens within each prompt). The KV cache is reset before each
+        prompt: reusing a prefix shared with the previous prompt would save a few tokens of
+        work, but evaluates the prompt in different chunks, which changes the floating-point
+        sums and can flip a greedy choice, making an answer depend on the previous question.
         """
         if images is not None:
             raise GreenbenchError(f"model {self.spec.name!r} (llamacpp) takes no images")
@@ -233,6 +239,7 @@ class LlamaCppBackend(Backend):
 
     def _one(self, prompt: str, max_new_tokens: int, stop: list[str]) -> Generation:
         options = {"temperature": 0.0, "max_tokens": max_new_tokens, "stop": stop, "seed": 0}
+        self.llm.reset()
         try:
             if self.spec.chat_template:
                 messages = [{"role": "user", "content": prompt}]
