@@ -6,7 +6,8 @@ jobs; :func:`run_sweep` runs the jobs not yet done in ``out_dir``:
 1. open ``out_dir/results.db``; jobs already recorded ``ok`` are skipped (resume), failed ones
    are run again;
 2. cheap checks of every job (``check_variant``) before any heavy work;
-3. one idle calibration (``idle_seconds``), passed to every job, so net energy can be given;
+3. one idle calibration (``idle_seconds``), passed to every job, so net energy can be given
+   (remote executors calibrate on each node instead);
 4. the executor runs each job in its own process; as each finishes, its record (with the
    efficiency indexes of every record refreshed) is committed to the store at once and
    ``out_dir/results.json`` is rewritten atomically (temporary file + ``os.replace``);
@@ -231,7 +232,8 @@ def run_sweep(
 
     Args:
         executor: an executor to use as is (tests inject one); else ``executor_name`` with
-            ``executor_options`` plus the idle baseline, cool-down and timeout of ``config``.
+            ``executor_options`` plus the cool-down, timeout and idle baseline of ``config``
+            (``idle_seconds`` for executors other than local, which calibrate per node).
         calibrate: ``config -> IdleBaseline | None``; default: the energy meter's idle
             calibration over ``config.idle_seconds`` (None when 0).
         check: validation of the jobs to run before any heavy work; default
@@ -260,16 +262,18 @@ def run_sweep(
         if todo:
             (check or check_jobs)(todo)
             if executor is None:
-                idle = (calibrate or calibrate_idle)(config)
-                if idle is not None:
-                    store.set_meta("idle", idle.to_dict())
-                options = {
-                    "idle": idle,
+                options: dict[str, Any] = {
                     "cooldown_s": config.cooldown_s,
                     "timeout_s": config.job_timeout_s,
+                    "log_dir": out / "logs",
                 }
                 if executor_name == "local":
-                    options["log_dir"] = out / "logs"
+                    idle = (calibrate or calibrate_idle)(config)
+                    if idle is not None:
+                        store.set_meta("idle", idle.to_dict())
+                    options["idle"] = idle
+                else:  # each node calibrates its own idle power
+                    options["idle_seconds"] = config.idle_seconds
                 executor = get_executor(executor_name, **options, **(executor_options or {}))
             _environment_meta(store)
             with _progress_bar(console) as bar:
