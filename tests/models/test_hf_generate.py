@@ -130,3 +130,10 @@ def test_wrong_architecture_for_checkpoint_is_a_one_line_error(classifier_dir):
     spec = ModelSpec(name="vit", source=str(classifier_dir), architecture="causal")
     with pytest.raises(GreenbenchError, match="architecture 'causal'"):
         load_backend(spec, Variant())
+
+
+def test_hub_id_missing_offline_is_a_one_line_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    with pytest.raises(GreenbenchError, match="cannot load source 'nobody/absent-model'") as err:
+        load_backend(ModelSpec(name="m", source="nobody/absent-model"), Variant())
+    assert "\n" not in str(err.value)

@@ -176,14 +176,14 @@ def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Load
         tokenizer, processor, multimodal = _load_preprocessing(
             tf, spec.architecture, config.model_type, source, common
         )
-    except OSError as exc:
+    except OSError as exc:  # not found locally / not in the hub cache offline / no access
         raise GreenbenchError(
-            f"model {spec.name!r}: cannot load source {spec.source!r}: {exc}"
+            f"model {spec.name!r}: cannot load source {spec.source!r}: {_first_line(exc)}"
         ) from exc
     except ValueError as exc:  # wrong architecture for the checkpoint, unsupported GGUF, ...
         raise GreenbenchError(
             f"model {spec.name!r}: source {spec.source!r} does not load as architecture "
-            f"{spec.architecture!r}: {str(exc).splitlines()[0]}"
+            f"{spec.architecture!r}: {_first_line(exc)}"
         ) from exc
     if quant is None:
         model.to(device)
@@ -193,6 +193,11 @@ def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Load
         model = quantize_int8_dynamic(model)
     dtype = TORCH_DTYPES[variant.dtype]
     return Loaded(model, tokenizer, processor, device, dtype, source, multimodal)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _load_preprocessing(tf, architecture: str, model_type: str, source: Source, common: dict):
