@@ -94,8 +94,16 @@ class Backend(ABC):
         """For each PIL image, the ``top_k`` predicted class names, best first."""
         raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) is not an image classifier")
 
-    def finetune(self, pairs: Sequence[tuple[str, str]], config: FineTune) -> FineTuneResult:
-        """Train on ``(prompt, completion)`` pairs; afterwards this backend serves the result."""
+    def finetune(
+        self,
+        pairs: Sequence[tuple[str, str]],
+        config: FineTune,
+        output_dir: str | None = None,
+    ) -> FineTuneResult:
+        """Train on ``(prompt, completion)`` pairs; afterwards this backend serves the result.
+
+        ``output_dir``: where to save the adapter (or full weights); None saves nothing.
+        """
         raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) cannot be fine-tuned here")
 
     def describe(self) -> dict[str, Any]:
