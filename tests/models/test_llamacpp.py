@@ -82,3 +82,11 @@ def test_bad_levels_and_sources_are_named(zoo_cache, tmp_path):
     empty = SPEC.model_copy(update={"source": str(tmp_path)})
     with pytest.raises(GreenbenchError, match=r"has no single \.gguf file for level Q8_0"):
         LlamaCppBackend(empty, Variant(quantization="gguf:Q8_0"))
+
+
+def test_an_unreadable_gguf_is_a_clear_error(tmp_path):
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF\x03\x00\x00\x00not a model")
+    spec = SPEC.model_copy(update={"source": str(broken), "chat_template": False})
+    with pytest.raises(GreenbenchError, match=r"llama\.cpp could not load .*broken\.gguf"):
+        LlamaCppBackend(spec, Variant())

@@ -89,6 +89,19 @@ def _captured_stderr() -> Iterator[list[str]]:
             lines.extend(python_side.getvalue().splitlines())
 
 
+def _load(llama_cpp: Any, path: Path, **options: Any) -> Any:
+    """``llama_cpp.Llama`` for ``path``, quiet; a load failure becomes a GreenbenchError that
+    quotes llama.cpp's last log lines (the reason)."""
+    failure: ValueError | None = None
+    with _captured_stderr() as log:  # llama.cpp logs load notes even when not verbose
+        try:
+            return llama_cpp.Llama(model_path=str(path), verbose=False, **options)
+        except ValueError as exc:  # llama-cpp-python's "Failed to load model from file"
+            failure = exc
+    reason = "; ".join(line.strip() for line in log[-3:]) or str(failure)
+    raise GreenbenchError(f"llama.cpp could not load {path}: {reason}") from failure
+
+
 class LlamaCppBackend(Backend):
     """A GGUF causal LM run by llama.cpp; one prompt at a time (see :meth:`generate`)."""
 
@@ -111,13 +124,13 @@ class LlamaCppBackend(Backend):
         self.path = source
         self.note = "; ".join(notes) or None
         self.n_threads = available_cores()
-        self.llm = llama_cpp.Llama(
-            model_path=str(source),
+        self.llm = _load(
+            llama_cpp,
+            source,
             n_ctx=N_CTX,
             n_threads=self.n_threads,
             n_gpu_layers=self.n_gpu_layers,
             seed=0,
-            verbose=False,
         )
         self._template = self.llm.metadata.get("tokenizer.chat_template")
         if spec.chat_template and not self._template:
@@ -172,8 +185,7 @@ class LlamaCppBackend(Backend):
 
     def _file_level(self, llama_cpp: Any, path: Path) -> str:
         """Level of the GGUF at ``path`` from its ``general.file_type`` metadata."""
-        with _captured_stderr():  # a vocab-only load warns about its (unused) context size
-            vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+        vocab = _load(llama_cpp, path, vocab_only=True)
         file_type = vocab.metadata.get("general.file_type")
         del vocab
         if file_type is None:
