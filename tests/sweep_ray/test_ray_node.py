@@ -1,11 +1,14 @@
-"""What a node does to a job before running it: its idle baseline in the job's GPU view, its
-location from node labels. Pure functions, no Ray instance."""
+"""Without a Ray instance: what a node does to a job before running it (its idle baseline in
+the job's GPU view, its location from node labels), and the driver's address check."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 
 from greenbench.errors import GreenbenchError
+from greenbench.sweep.executors.ray_executor import RayExecutor
 from greenbench.sweep.executors.ray_node import job_baseline, node_carbon
 
 IDLE = {
@@ -50,3 +53,18 @@ def test_node_labels_give_the_nodes_grid():
 def test_a_wrong_location_label_is_a_one_line_error_naming_the_labels():
     with pytest.raises(GreenbenchError, match="node labels greenbench-"):
         node_carbon({"greenbench-country": "ZZZ"})
+
+
+def test_an_address_where_no_head_listens_fails_at_once_naming_it(tmp_path):
+    pytest.importorskip("ray")
+    with socket.socket() as sock:  # a port nothing listens on: bound, never listening
+        sock.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{sock.getsockname()[1]}"
+        with pytest.raises(GreenbenchError, match=f"--address {address}: no Ray head answers"):
+            RayExecutor(address=address).run([_job()], lambda record, samples: None)
+
+
+def _job():
+    from fake_jobs import fake_jobs
+
+    return fake_jobs("fake:ok")[0]

@@ -43,6 +43,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import socket
 import sys
 import time
 from collections import deque
@@ -211,6 +212,8 @@ class RayExecutor:
         if self.address is None:
             # A private instance serves this machine only: loopback (see import_ray).
             options["_node_ip_address"] = "127.0.0.1"
+        else:
+            _check_reachable(self.address)
         try:
             ray.init(address=self.address, **options)
         except (ConnectionError, RuntimeError, ValueError) as exc:
@@ -502,6 +505,25 @@ class _Driver:
             cells = (node.label, f"{node.cpus:g}", str(node.gpus), node.state, str(node.ok))
             table.add_row(*(Text(c) for c in (*cells, str(node.failed), idle)))
         Console(stderr=True).print(table)
+
+
+def _check_reachable(address: str) -> None:
+    """Fail fast when nothing listens at a ``HOST:PORT`` or ``ray://HOST:PORT`` address.
+
+    ``ray.init`` keeps retrying an address where nothing listens for minutes; one TCP connect
+    (5 s at most) tells the user at once. ``auto`` and other forms are left to Ray.
+    """
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        return
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=5):
+            pass
+    except OSError as exc:
+        raise GreenbenchError(
+            f"--address {address}: no Ray head answers there ({exc.strerror or exc}); "
+            "start one with `ray start --head` or pass --address auto on a cluster node"
+        ) from None
 
 
 def _idle_text(idle: dict[str, Any]) -> str:
