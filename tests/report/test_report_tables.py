@@ -111,3 +111,8 @@ def test_terminal_leaderboard_fits_and_keeps_the_model_names(width):
         assert name in text
     assert "10.0 kJ†" in text and "500 J " in text  # estimated marked, measured not
     assert ("trainable" in text) == (width == 200)
+
+
+def test_equal_quality_ranks_the_cheaper_first():
+    records = [rf.record("a", quality=0.5, inference_j=80.0), rf.record("b", quality=0.5)]
+    assert [r.job_id for r in leaderboards(records)[0].rows] == ["b", "a"]

@@ -72,11 +72,17 @@ def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
     ]
     costs = sorted(getattr(r, attribute).value for r in rows)
     factor, prefix = fmt.prefix_for(costs[len(costs) // 2] if costs else 0.0)
+    # One model: label points by variant (the model is in the hover). Neighbours along the
+    # cost axis take turns above and below their marker so labels overlap less.
+    one_model = len({r.model for r in rows}) == 1
+    labels = {r.job_id: r.variant if one_model else r.label for r in rows}
+    by_cost = sorted(rows, key=lambda r: getattr(r, attribute).value)
+    above = {r.job_id: i % 2 == 0 for i, r in enumerate(by_cost)}
     fig = go.Figure()
     for estimated in (False, True):
         group = [r for r in rows if getattr(r, attribute).estimated == estimated]
         if group:
-            fig.add_trace(_points(group, attribute, estimated, factor))
+            fig.add_trace(_points(group, attribute, estimated, factor, labels, above))
     points = [(r.quality.value, getattr(r, attribute).value) for r in rows]
     front = [rows[i] for i in pareto_front(points, higher_is_better=board.higher_is_better)]
     if front:
@@ -91,7 +97,7 @@ def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
             )
         )
     positive = [c / factor for c in costs if c > 0]
-    xaxis: dict = {"title": {"text": f"{axis_title} ({prefix}{unit})"}, "rangemode": "tozero"}
+    xaxis: dict = {"title": {"text": f"{axis_title} ({prefix}{unit})"}}
     if positive and max(positive) / min(positive) > 20:
         xaxis = {"title": xaxis["title"], "type": "log"}
     elif positive and max(positive) == min(positive):
@@ -105,7 +111,14 @@ def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
     )
 
 
-def _points(rows: list[Row], attribute: str, estimated: bool, factor: float) -> go.Scatter:
+def _points(
+    rows: list[Row],
+    attribute: str,
+    estimated: bool,
+    factor: float,
+    labels: dict[str, str],
+    above: dict[str, bool],
+) -> go.Scatter:
     cells: list[Cell] = [getattr(r, attribute) for r in rows]
     values = [r.quality.value for r in rows]
     plus = [
@@ -120,9 +133,9 @@ def _points(rows: list[Row], attribute: str, estimated: bool, factor: float) -> 
         y=values,
         mode="markers+text",
         name="estimated † (open)" if estimated else "measured (filled)",
-        text=_short([r.label for r in rows]),
+        text=_short([labels[r.job_id] for r in rows]),
         hovertext=[_text(r.label) for r in rows],
-        textposition="top center",
+        textposition=["top center" if above[r.job_id] else "bottom center" for r in rows],
         textfont={"size": 11},
         cliponaxis=False,
         customdata=[

@@ -38,7 +38,7 @@ class Row:
     """One successful job in its task's leaderboard."""
 
     rank: int
-    """1 for the best quality of the task (ties share no rank; order is stable by job id)."""
+    """1 for the best quality of the task; equal quality is ranked by energy per query."""
     job_id: str
     label: str
     """``model · variant``, unique within the task (the job id is appended to duplicates)."""
@@ -207,10 +207,13 @@ def _row(record: Mapping, rank: int, label: str, on_frontier: bool) -> Row:
 
 
 def _sort_key(record: Mapping, higher_is_better: bool) -> tuple:
+    """Best quality first; equal quality: lower energy per query first; then job id."""
     value = _float(primary_quality(record).get("value"))
+    energy = _float(record.get("energy_per_query_j"))
+    energy_key = (energy is None, energy or 0.0)
     if value is None:
-        return (1, 0.0, str(record.get("job_id")))
-    return (0, -value if higher_is_better else value, str(record.get("job_id")))
+        return (1, 0.0, energy_key, str(record.get("job_id")))
+    return (0, -value if higher_is_better else value, energy_key, str(record.get("job_id")))
 
 
 def leaderboard(task: str, records: Sequence[Mapping]) -> Leaderboard:
