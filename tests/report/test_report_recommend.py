@@ -22,6 +22,10 @@ def test_default_constraint_is_the_ci_of_the_best():
     assert rec.chosen.on_frontier
     assert rec.reasons[0].startswith("Deploy small-lm · lora-r8 for text-to-sql")
     assert any("Pareto frontier" in r for r in rec.reasons)
+    assert (
+        "below the best (0.660, large-lm · base) but within that variant's 95% CI"
+        in (rec.reasons[2])
+    )
     assert any("estimated, not measured" in r for r in rec.reasons)
 
 

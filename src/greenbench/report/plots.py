@@ -169,6 +169,21 @@ def _ordered(names: set[str], known: dict[str, str]) -> list[str]:
     return [n for n in known if n in names] + sorted(names - set(known))
 
 
+def _bar_labels(board: Leaderboard) -> list[str]:
+    """Bar labels in :func:`_task_records` order: the variant alone when the task has one
+    model (the full ``model · variant`` is in the hover)."""
+    records = [r.record for r in board.rows] + [r for r in board.failed if r.get("phases")]
+    models = {(r.get("model") or {}).get("name") for r in records}
+    if len(models) != 1:
+        return [label for label, _ in _task_records(board)]
+    names = [str((r.get("variant") or {}).get("name", "?")) for r in records]
+    names = [
+        f"{n} ({r.get('job_id')})" if names.count(n) > 1 else n
+        for n, r in zip(names, records, strict=True)
+    ]
+    return names[: len(board.rows)] + [f"{n} (failed)" for n in names[len(board.rows) :]]
+
+
 def _task_records(board: Leaderboard) -> list[tuple[str, Mapping]]:
     """(label, record) of every job of the task with phases, failed jobs marked."""
     pairs = [(r.label, r.record) for r in board.rows]
@@ -189,12 +204,13 @@ def _stacked(
     jobs = _task_records(board)
     colours = _colours(names, known)
     labels = [label for label, _ in jobs]
+    ticks = _short(_bar_labels(board))
     fig = go.Figure()
     for name in names:
         parts = [part(record, name) for _, record in jobs]
         fig.add_trace(
             go.Bar(
-                x=_short(labels),
+                x=ticks,
                 y=[value for value, _ in parts],
                 name=_text(name),
                 hovertext=[_text(label) for label in labels],
@@ -214,7 +230,7 @@ def _stacked(
         f"{_text(board.task)}: {title} (hatched = estimated)",
         barmode="stack",
         yaxis={"title": {"text": y_title}},
-        xaxis={"tickangle": -30 if len(jobs) > 3 else 0},
+        xaxis={"tickangle": -30 if sum(len(t) for t in ticks) > 60 else 0},
         legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"},
     )
 

@@ -228,7 +228,10 @@ def recommend(
         break_even=_break_even_notes(chosen, comparable, queries),
     )
     unit = "g" if by_emissions else "J"
-    recommendation.reasons.extend(_reasons(recommendation, qualifying, by_quality, unit))
+    default_rule = by_quality and min_quality is None
+    recommendation.reasons.extend(
+        _reasons(recommendation, qualifying, by_quality, unit, best if default_rule else None)
+    )
     return recommendation
 
 
@@ -358,8 +361,14 @@ def _break_even_notes(
 
 
 def _reasons(
-    rec: Recommendation, qualifying: list[Candidate], by_quality: bool, unit: str
+    rec: Recommendation,
+    qualifying: list[Candidate],
+    by_quality: bool,
+    unit: str,
+    best: dict | None,
 ) -> list[str]:
+    """The sentences of :attr:`Recommendation.reasons`; ``best`` (the best-quality candidate)
+    is given under the default rule, to say when the choice is below it but within its CI."""
     chosen = rec.chosen
     ci = (
         f" (95% CI {fmt.number(chosen.ci_low)}–{fmt.number(chosen.ci_high)})"
@@ -374,6 +383,12 @@ def _reasons(
         f"It meets the constraint {rec.constraint}; {len(qualifying)} of "
         f"{len(rec.candidates)} variants do.",
     ]
+    if best is not None and best["job_id"] != chosen.job_id and best["quality"] != chosen.quality:
+        reasons.append(
+            f"Its {rec.metric} is below the best ({fmt.number(best['quality'])}, "
+            f"{best['label']}) but within that variant's 95% CI: with these samples the "
+            "difference is not significant."
+        )
     cost_text = fmt.si(chosen.cost, unit) + (" CO₂e" if unit == "g" else "")
     if chosen.on_frontier:
         reasons.append(
