@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import io
 import os
 import re
@@ -200,8 +201,12 @@ class LlamaCppBackend(Backend):
                 f"llama.cpp cannot make {self.level} from it here; supply a {self.level} file "
                 f"or use one of {', '.join(REQUANTIZABLE)}"
             )
+        # keyed by the source file's identity, so two sources with one file name never collide
+        stat = source.stat()
+        identity = f"{source.resolve()}:{stat.st_size}:{stat.st_mtime_ns}".encode()
+        key = hashlib.sha256(identity).hexdigest()[:12]
         stem = source.name.removesuffix(".gguf")
-        target = zoo.cache_dir() / "requantized" / f"{stem}.{self.level}.gguf"
+        target = zoo.cache_dir() / "requantized" / f"{stem}-{key}.{self.level}.gguf"
         log = target.with_suffix(".log")
         if not target.is_file():
             with zoo.locked(target.parent):
