@@ -123,3 +123,24 @@ def test_resume_after_sigkill_loses_only_the_job_in_flight(tmp_path, monkeypatch
         assert len(store.done_job_ids()) == 4
     records = json.loads((out / "results.json").read_text())
     assert len(records) == 4 and all(r["status"] == "ok" for r in records)
+
+
+def test_results_json_lists_the_current_plan_and_the_store_keeps_earlier_jobs(tmp_path):
+    out = tmp_path / "run"
+    first = sweep(out, "fake:ok")
+    second = sweep(out, "fake:ok", "fake:ok")  # a different config: one more model
+    assert second.skipped == 2 and len(second.ran) == 1
+    config = fake_config("fake:ok")
+    config.limit = 5  # new ids for every job
+    run_sweep(
+        config,
+        expand(config, CARBON),
+        out,
+        executor=LocalExecutor(runner=FAKE_RUNNER),
+        check=lambda jobs: None,
+        report=False,
+    )
+    listed = {r["job_id"] for r in json.loads((out / "results.json").read_text())}
+    assert len(listed) == 2 and listed.isdisjoint(first.ran)
+    with ResultsStore(out / "results.db") as store:
+        assert len(store.jobs()) == 5

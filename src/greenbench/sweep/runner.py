@@ -190,12 +190,17 @@ def _progress_bar(console: Console) -> Progress:
 
 
 class _Committer:
-    """``on_result``: commit each record (with refreshed indexes) and rewrite results.json."""
+    """``on_result``: commit each record (with refreshed indexes) and rewrite results.json.
 
-    def __init__(self, store: Any, out_dir: Path, outcome: SweepOutcome) -> None:
+    Indexes and results.json cover the jobs of the current plan: records left in the store by
+    an earlier, different config of the same directory stay in results.db untouched.
+    """
+
+    def __init__(self, store: Any, out_dir: Path, outcome: SweepOutcome, plan: list[str]):
         self.store = store
         self.out_dir = out_dir
         self.outcome = outcome
+        self.plan = set(plan)
 
     def __call__(self, record: dict[str, Any], samples: list[dict[str, Any]]) -> None:
         self.store.put_job(record, samples)
@@ -205,8 +210,8 @@ class _Committer:
         self.refresh()
 
     def refresh(self) -> list[dict[str, Any]]:
-        """Recompute every record's indexes, store the changed ones, rewrite results.json."""
-        records = self.store.jobs()
+        """Recompute the plan's indexes, store the changed records, rewrite results.json."""
+        records = [r for r in self.store.jobs() if r["job_id"] in self.plan]
         updated = indexes.attach(records)
         for old, new in zip(records, updated, strict=True):
             if old != new:
@@ -258,7 +263,13 @@ def run_sweep(
         store.set_meta("plan", [j.job_id for j in jobs])
         if jobs:
             store.set_meta("carbon", jobs[0].carbon)
-        committer = _Committer(store, out, outcome)
+        committer = _Committer(store, out, outcome, [j.job_id for j in jobs])
+        stale = len({r["job_id"] for r in store.jobs()} - committer.plan)
+        if stale:
+            console.print(
+                f"note: {out / 'results.db'} also holds {stale} jobs of an earlier config "
+                "(not in this plan); results.json lists this plan's jobs only"
+            )
         if todo:
             (check or check_jobs)(todo)
             if executor is None:

@@ -141,10 +141,8 @@ class RayExecutor:
             ``"HOST:PORT"`` a head node's GCS, ``"ray://HOST:10001"`` a Ray Client server.
             Ignored when this process is already connected (``ray.is_initialized()``).
         max_retries: retries of a job after a system failure (None: 1).
-        idle: the driver's idle baseline (``IdleBaseline``); not applied to jobs — each node
-            measures its own — but its ``duration_s`` is the calibration length when
-            ``idle_seconds`` is not given.
-        idle_seconds: idle calibration per node and meter, seconds (0: none, gross energy only).
+        idle_seconds: idle calibration per node and meter, seconds (0: none, gross energy only;
+            default 5, as a sweep config's ``idle_seconds``).
         cooldown_s: pause on the node before each job, seconds.
         timeout_s: wall-clock limit per job, seconds (None: none).
         cpus_per_job: CPUs each job asks for (None: a CPU job takes its node's share, a GPU job
@@ -158,8 +156,7 @@ class RayExecutor:
 
     address: str | None = None
     max_retries: int | None = 1
-    idle: Any = None
-    idle_seconds: float | None = None
+    idle_seconds: float = 5.0
     cooldown_s: float = 0.0
     timeout_s: float | None = None
     cpus_per_job: float | None = None
@@ -182,8 +179,8 @@ class RayExecutor:
             )
         if self.cpus_per_job is not None and self.cpus_per_job <= 0:
             raise GreenbenchError(f"cpus_per_job: expected > 0, got {self.cpus_per_job}")
-        if self.idle_seconds is None:
-            self.idle_seconds = float(self.idle.duration_s) if self.idle is not None else 0.0
+        if self.idle_seconds < 0:
+            raise GreenbenchError(f"idle_seconds: expected 0 or more, got {self.idle_seconds}")
 
     def run(
         self, jobs: Sequence[Job], on_result: OnResult, *, progress: Progress | None = None
@@ -319,7 +316,7 @@ class _Driver:
             retry_exceptions=self.retryable,
             scheduling_strategy=self._pin(node),
             name=f"greenbench calibrate {node.hostname}",
-        ).remote(self.meters, float(self.o.idle_seconds or 0.0))
+        ).remote(self.meters, float(self.o.idle_seconds))
         node.state = "calibrating"
         self.calibrating[ref] = node
 
@@ -527,7 +524,8 @@ def _check_reachable(address: str) -> None:
 
 
 def _idle_text(idle: dict[str, Any]) -> str:
-    """``"12.3 W (auto: cpu estimated:…, ram …)"`` or ``"no idle baseline (gross energy)"``."""
+    """``"12.3 W idle (auto; measured, estimated)"``: total idle power per meter and the kinds of
+    its sources; or ``"no idle baseline (gross energy)"``."""
     if not idle:
         return "no idle baseline (gross energy)"
     parts = []
