@@ -2,7 +2,8 @@
 
 Phases are separate energy windows of one :class:`~greenbench.energy.EnergyMeter`:
 
-- ``load``: constructing the backend (reading and preparing the weights);
+- ``load``: constructing the backend (reading and preparing the weights; the engine's Python
+  packages are imported before the window opens);
 - ``finetune``: ``backend.finetune`` on the task's training pairs (fine-tuned variants only);
 - ``inference``: answering every evaluation sample, repeated ``job.repeats`` times; the phase
   keeps the mean energy per component, the spread of the totals (``total_j_std``, sample
@@ -61,6 +62,7 @@ def run_job(job: Job) -> tuple[dict[str, Any], list[dict[str, Any]]]:
 def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
     from greenbench.environment import describe
     from greenbench.models import check_variant
+    from greenbench.models.registry import backend_class, backend_kind
     from greenbench.tasks import load_task
 
     record["environment"] = describe()
@@ -73,6 +75,9 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
         raise GreenbenchError(f"task {job.task!r}: no samples to evaluate")
     record["samples"] = len(samples)
     check_variant(job.model, job.variant)
+    # Import the engine (torch, transformers, llama_cpp…) before the load window: importing
+    # Python packages is the harness's cost, not the model's.
+    backend_class(backend_kind(job.model, job.variant))
 
     with _meter(job) as meter:
         if job.model.kind == "estimate":
