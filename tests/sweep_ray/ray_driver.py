@@ -21,7 +21,7 @@ def main(out_dir: str, address: str, *sources: str) -> None:
         config,
         expand(config, CARBON),
         out_dir,
-        executor=RayExecutor(address=address, runner=FAKE_RUNNER),
+        executor=RayExecutor(address=address, idle_seconds=0, runner=FAKE_RUNNER),
         check=lambda jobs: None,
         report=False,
     )

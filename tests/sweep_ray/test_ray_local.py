@@ -83,7 +83,7 @@ def test_a_killed_worker_is_retried_then_recorded_failed(ray_local, ray_env, tmp
     killer.start()
     results: dict[str, dict] = {}
     try:
-        RayExecutor(max_retries=1, runner=FAKE_RUNNER).run(
+        RayExecutor(max_retries=1, idle_seconds=0, runner=FAKE_RUNNER).run(
             jobs, lambda record, samples: results.setdefault(record["job_id"], record)
         )
     finally:
@@ -132,7 +132,7 @@ class Events:
 def test_a_node_runs_one_cpu_job_at_a_time_unless_allowed_more(ray_local, jobs_per_node):
     first, second = jobs = fake_jobs("fake:ok")
     events = Events()
-    RayExecutor(jobs_per_node=jobs_per_node, runner=FAKE_RUNNER).run(
+    RayExecutor(jobs_per_node=jobs_per_node, idle_seconds=0, runner=FAKE_RUNNER).run(
         jobs, lambda record, samples: None, progress=events
     )
     assert len(events.seen) == 4
@@ -146,7 +146,9 @@ def test_a_gpu_job_on_a_cluster_without_gpus_is_recorded_failed(ray_local):
     job = fake_jobs("fake:ok")[0]
     job = job.model_copy(update={"variant": job.variant.model_copy(update={"device": "cuda"})})
     records: list[dict] = []
-    RayExecutor(runner=FAKE_RUNNER).run([job], lambda record, samples: records.append(record))
+    RayExecutor(idle_seconds=0, runner=FAKE_RUNNER).run(
+        [job], lambda record, samples: records.append(record)
+    )
     assert [r["status"] for r in records] == ["failed"]
     assert records[0]["error"] == "needs 1 GPU(s) on one node; the Ray nodes have at most 0"
 
