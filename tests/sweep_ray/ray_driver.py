@@ -1,7 +1,8 @@
 """A fake sweep driven through a Ray cluster: the driver process a test can SIGKILL.
 
 ``python ray_driver.py OUT_DIR ADDRESS SOURCE…`` runs the fake jobs of ``tests/sweep/fake_jobs``
-(``fake:ok``, ``fake:sleep`` …) with :class:`RayExecutor` joined to ``ADDRESS``.
+(``fake:ok``, ``fake:sleep`` …) with :class:`RayExecutor` joined to ``ADDRESS`` (``-``: none
+given, as ``greenbench run --executor ray`` without ``--address``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ def main(out_dir: str, address: str, *sources: str) -> None:
         config,
         expand(config, CARBON),
         out_dir,
-        executor=RayExecutor(address=address, idle_seconds=0, runner=FAKE_RUNNER),
+        executor=RayExecutor(
+            address=None if address == "-" else address, idle_seconds=0, runner=FAKE_RUNNER
+        ),
         check=lambda jobs: None,
         report=False,
     )

@@ -111,3 +111,23 @@ def test_resume_after_the_driver_is_killed(cluster, ray_env, tmp_path):
         assert len(store.done_job_ids()) == 4
     records = _results(out)
     assert len(records) == 4 and all(r["status"] == "ok" for r in records)
+
+
+def test_without_an_address_the_sweep_gets_a_private_instance_not_the_cluster(
+    cluster, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    probe = (
+        "import ray, sys; ray.init(address=sys.argv[1]); "
+        "print(ray.get_runtime_context().get_node_id())"
+    )
+    head = subprocess.run(
+        [sys.executable, "-c", probe, cluster], capture_output=True, text=True, timeout=120
+    ).stdout.split()[-1]
+    out = tmp_path / "run"
+    cmd = [sys.executable, str(HERE / "ray_driver.py"), str(out), "-", "fake:ok"]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    records = _results(out)
+    assert len(records) == 2 and all(r["status"] == "ok" for r in records)
+    assert head not in {r["node"]["id"] for r in records}
+    assert {r["node"]["ip"] for r in records} == {"127.0.0.1"}

@@ -137,7 +137,8 @@ class RayExecutor:
 
     Args:
         address: Ray cluster to join: ``None`` starts a private local instance (loopback only,
-            stopped at the end), ``"auto"`` the cluster this machine is part of (``ray start``),
+            stopped at the end) unless ``RAY_ADDRESS`` names a cluster, ``"auto"`` the cluster
+            this machine is part of (``ray start``),
             ``"HOST:PORT"`` a head node's GCS, ``"ray://HOST:10001"`` a Ray Client server.
             Ignored when this process is already connected (``ray.is_initialized()``).
         max_retries: retries of a job after a system failure (None: 1).
@@ -188,15 +189,24 @@ class RayExecutor:
         """Run every job on the cluster; ``on_result`` gets each record as it completes."""
         if not jobs:
             return
-        ray = import_ray(local=self.address is None)
-        started_here = self._connect(ray)
+        address = self.target()
+        ray = import_ray(local=address == "local")
+        started_here = self._connect(ray, address)
         try:
             _Driver(self, ray, list(jobs), on_result, progress).run()
         finally:
             if started_here:
                 ray.shutdown()
 
-    def _connect(self, ray: Any) -> bool:
+    def target(self) -> str:
+        """The address handed to ``ray.init``: ``address``, else ``RAY_ADDRESS``, else ``local``.
+
+        Ray itself, given no address, joins whatever ``ray start`` cluster runs on this machine;
+        ``local`` asks it for a new private instance instead.
+        """
+        return self.address or os.environ.get("RAY_ADDRESS") or "local"
+
+    def _connect(self, ray: Any, address: str) -> bool:
         """Join (or start) Ray; True when this call started it and must shut it down."""
         if ray.is_initialized():
             return False
@@ -206,19 +216,18 @@ class RayExecutor:
             "logging_level": "warning",
             "namespace": "greenbench",
         }
-        if self.address is None:
+        if address == "local":
             # A private instance serves this machine only: loopback (see import_ray).
             options["_node_ip_address"] = "127.0.0.1"
         else:
-            _check_reachable(self.address)
+            _check_reachable(address)
         try:
-            ray.init(address=self.address, **options)
+            ray.init(address=address, **options)
         except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = self.address or "a local instance"
             first = str(exc).strip().splitlines()
             reason = first[0] if first else type(exc).__name__
             raise GreenbenchError(
-                f"--address {where}: cannot start or join Ray: {reason}"
+                f"--address {address}: cannot start or join Ray: {reason}"
             ) from None
         return True
 
