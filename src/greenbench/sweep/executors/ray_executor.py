@@ -279,12 +279,11 @@ class _Driver:
                         self.calibrated(ref)
                     else:
                         self.finished(ref)
-        except BaseException:
+        finally:
+            # Interrupted: stop the jobs in flight. Done: stop calibrations of late nodes.
             for ref in [*self.running, *self.calibrating]:
                 with contextlib.suppress(Exception):
                     self.ray.cancel(ref, force=True)
-            raise
-        finally:
             self.print_nodes()
 
     # -- nodes --------------------------------------------------------------------------------
