@@ -5,7 +5,7 @@ jobs; :func:`run_sweep` runs the jobs not yet done in ``out_dir``:
 
 1. open ``out_dir/results.db``; jobs already recorded ``ok`` are skipped (resume), failed ones
    are run again;
-2. cheap checks of every job (``check_variant``) before any heavy work;
+2. cheap checks of every job (``check_variant``) before any heavy work (local executor);
 3. one idle calibration (``idle_seconds``), passed to every job, so net energy can be given
    (remote executors calibrate on each node instead);
 4. the executor runs each job in its own process; as each finishes, its record (with the
@@ -242,7 +242,8 @@ def run_sweep(
         calibrate: ``config -> IdleBaseline | None``; default: the energy meter's idle
             calibration over ``config.idle_seconds`` (None when 0).
         check: validation of the jobs to run before any heavy work; default
-            :func:`check_jobs`.
+            :func:`check_jobs` for the local executor, none for remote ones (the device checks
+            would hold for the driver's machine, not the nodes').
         report: write ``out_dir/report.html`` at the end.
     """
     from greenbench.store import ResultsStore
@@ -271,7 +272,10 @@ def run_sweep(
                 "(not in this plan); results.json lists this plan's jobs only"
             )
         if todo:
-            (check or check_jobs)(todo)
+            if check is not None or executor_name == "local":
+                # Device checks (CUDA for bitsandbytes…) hold for this machine only: on a
+                # cluster each node checks its own jobs, which then fail one by one.
+                (check or check_jobs)(todo)
             if executor is None:
                 options: dict[str, Any] = {
                     "cooldown_s": config.cooldown_s,

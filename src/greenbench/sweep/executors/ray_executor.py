@@ -452,11 +452,11 @@ class _Driver:
         try:
             out = self.ray.get(ref)
         except Exception as exc:
-            if self._node_lost(node) and run.placements <= (self.o.max_retries or 0):
+            if self._node_lost(node) and run.placements <= self.o.max_retries:
                 self._say(f"node {node.label} lost; placing {run.job.label} again")
                 self.pending.appendleft((run.job, run.placements))
                 return
-            attempts = (self.o.max_retries or 0) + 1
+            attempts = self.o.max_retries + 1 if self._retried(exc) else 1
             reason = f"{_reason(exc)} (gave up after {attempts} attempt(s) on {node.label})"
             record = failed_record(run.job, reason)
             record["node"] = dict((node.facts or {}).get("node") or {"id": node.id})
@@ -468,6 +468,14 @@ class _Driver:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(out["log"], encoding="utf-8")
         self.deliver(run.job, out["record"], out["samples"], node)
+
+    def _retried(self, exc: BaseException) -> bool:
+        """Whether Ray retried the task before raising ``exc`` (a system failure)."""
+        from ray import exceptions as rx
+
+        if isinstance(exc, rx.RayTaskError):
+            return isinstance(getattr(exc, "cause", None), tuple(self.retryable))
+        return isinstance(exc, (rx.WorkerCrashedError, rx.NodeDiedError))
 
     def _node_lost(self, node: _Node) -> bool:
         """Whether ``node`` has left the cluster (looks again now)."""
