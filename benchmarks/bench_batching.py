@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/bench_batching.py --zoo            # SmolLM2-135M-Instruct (zoo)
     .venv/bin/python benchmarks/bench_batching.py --task text-to-sql --limit 16 --batch-size 8
 
-Prompts are the task's offline samples (default ``text-to-sql``). Both runs must produce the same
-texts (asserted); the table gives the best wall time of ``--repeats`` alternating runs,
+Prompts are the task's offline samples (default ``story-generation``). Both runs must produce
+the same texts (asserted); the table gives the best wall time of ``--repeats`` alternating runs,
 generated tokens per second and the speed-up.
 Wall time only: energy is what ``greenbench measure`` / the sweep measure.
 """
@@ -68,7 +68,7 @@ def timed(backend, prompts: list[str], max_new_tokens: int):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zoo", action="store_true", help="use zoo:smollm2-135m-instruct")
-    parser.add_argument("--task", default="text-to-sql")
+    parser.add_argument("--task", default="story-generation")
     parser.add_argument("--limit", type=int, default=16, help="prompts")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=32)
