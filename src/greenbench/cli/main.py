@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the full argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="greenbench",
-        description="Measure what ML model variants achieve and what they cost in energy and carbon.",
+        description="What ML model variants achieve, and what they cost in energy and carbon.",
     )
     parser.add_argument("--version", action="version", version=f"greenbench {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")

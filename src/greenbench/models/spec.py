@@ -57,7 +57,9 @@ class Variant(BaseModel):
     name: str = "base"
     backend: BackendKind | None = Field(None, description="overrides the model's default backend")
     dtype: Dtype = "fp32"
-    quantization: str = Field("none", description="none | int8-dynamic | bnb-8bit | bnb-4bit-nf4 | gguf:<level>")
+    quantization: str = Field(
+        "none", description="none | int8-dynamic | bnb-8bit | bnb-4bit-nf4 | gguf:<level>"
+    )
     batch_size: int | Literal["auto"] = 8
     device: str = Field("auto", description="auto | cpu | cuda | cuda:N")
     finetune: FineTune | None = None
