@@ -109,6 +109,10 @@ def test_zoo_names_and_backends_are_checked_without_fetching():
     with pytest.raises(GreenbenchError, match="ships GGUF level 'gguf:Q4_1'"):
         check_variant(_spec("zoo:smollm2-135m-instruct"), Variant(quantization="gguf:Q8_0"))
     check_variant(_spec("zoo:smollm2-135m-instruct"), Variant(quantization="gguf:Q4_1"))
+    # llama.cpp requantizes the shipped Q4_1 to other levels (the backend labels it so).
+    check_variant(
+        _spec("zoo:smollm2-135m-instruct"), Variant(backend="llamacpp", quantization="gguf:Q8_0")
+    )
 
 
 def test_finetune_checks(causal_dir, tmp_path):

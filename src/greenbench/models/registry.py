@@ -165,7 +165,11 @@ def _check_source(spec: ModelSpec, kind: str, variant: Variant) -> None:
 
 
 def _check_zoo(name: str, kind: str, variant: Variant) -> None:
-    """Zoo name known, backend listed for it, GGUF level (if any) the one the zoo ships."""
+    """Zoo name known, backend listed for it, GGUF level valid for that backend.
+
+    llama.cpp can requantize the shipped GGUF to any other level (labelled as such by the
+    backend); every other backend takes only the level the zoo ships.
+    """
     from greenbench.models import zoo
 
     entry = zoo.entry(name)  # reads zoo.yaml only; raises for an unknown name
@@ -175,6 +179,8 @@ def _check_zoo(name: str, kind: str, variant: Variant) -> None:
         )
     level = entry.get("gguf_level")
     quant = variant.quantization
+    if kind == "llamacpp" and level is not None:
+        return
     if quant.startswith("gguf:") and (level is None or quant[5:].lower() != str(level).lower()):
         shipped = f"'gguf:{level}'" if level else "none (not a GGUF model)"
         raise GreenbenchError(
