@@ -297,7 +297,9 @@ def run_sweep(
     outcome.wall_s = time.perf_counter() - started
     from greenbench.report.terminal import print_leaderboard
 
-    print_leaderboard(records, console)
+    # The leaderboards go to stdout (progress and notes to stderr), full width when piped.
+    board = Console()
+    print_leaderboard(records, board if board.is_terminal else Console(width=160))
     if report:
         outcome.report = _write_report(out, console)
     return outcome
