@@ -131,7 +131,7 @@ def test_global_variants_apply_to_models_without_their_own():
         (lambda d: d.update(repeats=0), "configs/x.yaml: repeats: "),
         (
             lambda d: d["models"][0].update(colour="green"),
-            "configs/x.yaml: models[0].colour: unknown",
+            "configs/x.yaml: models[0].colour: unknown field; allowed: name, source, kind",
         ),
         (lambda d: d.pop("tasks"), "configs/x.yaml: tasks: required field missing"),
     ],

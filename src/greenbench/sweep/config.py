@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -130,9 +130,37 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return path or "(top level)"
 
 
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class whose field ``loc[-1]`` is (following lists and options)."""
+    model: type[BaseModel] = SweepConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        inner = _inner_model(field.annotation)
+        if inner is None:
+            return None
+        model = inner
+    return model
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def _message(error: dict[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown field"
+        model = _model_at(tuple(error["loc"]))
+        allowed = f"; allowed: {', '.join(model.model_fields)}" if model else ""
+        return f"unknown field{allowed}"
     if error["type"] == "missing":
         return "required field missing"
     msg = str(error["msg"])
