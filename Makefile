@@ -56,8 +56,10 @@ pytest: $(VENV)/.stamp-test browser-deps
 
 test: lint pytest
 
+# Benchmarks print side-by-side tables (ratios); their figures are quoted in the README and docs/.
 bench: $(VENV)/.stamp-test
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_meter_overhead.py
+	$(PY) benchmarks/bench_batching.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info
