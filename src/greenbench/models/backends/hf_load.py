@@ -4,8 +4,8 @@
 with gradients off, its tokenizer and/or processor, the device, and a note for the record
 (e.g. "weights dequantized from Q4_K_M"). Quantization:
 
-- ``int8-dynamic``: :func:`torch.ao.quantization.quantize_dynamic` on every ``nn.Linear`` (weights
-  int8, activations quantized per batch at run time); CPU only, from fp32 weights.
+- ``int8-dynamic``: :func:`torch.ao.quantization.quantize_dynamic` on every ``nn.Linear`` but the
+  output head (weights int8, activations quantized per batch at run time); CPU only, from fp32.
 - ``bnb-8bit`` / ``bnb-4bit-nf4``: transformers' ``BitsAndBytesConfig`` (LLM.int8 / NF4 with
   bf16 compute and double quantization); CUDA only.
 - ``gguf:<level>``: transformers' GGUF loader (``gguf_file=``), which dequantizes the weights to
@@ -229,17 +229,28 @@ def _tokenizer(tf, source: Source, common: dict, padding_side: str):
 
 
 def quantize_int8_dynamic(model):
-    """Dynamic int8 quantization of every ``nn.Linear`` (CPU). Returns the quantized model.
+    """Dynamic int8 quantization (per-channel) of every ``nn.Linear`` but the output head (CPU).
 
-    Uses :func:`torch.ao.quantization.quantize_dynamic`, deprecated in favour of torchao but still
-    the in-tree way that needs no extra package; its deprecation warning is silenced here.
+    The LM head stays in full precision, as bitsandbytes does by default: it is usually tied to
+    the input embeddings, and quantizing it unties them (adding a second copy of the vocabulary
+    matrix) and costs most of the quality of a small model. Uses
+    :func:`torch.ao.quantization.quantize_dynamic`, deprecated in favour of torchao but still the
+    in-tree way that needs no extra package; its deprecation warning is silenced here.
     """
-    from torch.ao.quantization import quantize_dynamic
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
+    get_head = getattr(model, "get_output_embeddings", None)
+    head = get_head() if callable(get_head) else None
+    # Per-output-channel weight scales: per-tensor scales lose most of a small model's quality.
+    linears = {
+        name: per_channel_dynamic_qconfig
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and module is not head
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*quantiz.*", category=UserWarning)
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return quantize_dynamic(model, linears, dtype=torch.qint8)
 
 
 def count_params(model) -> tuple[int, int]:
