@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -41,31 +40,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     return parser
 
 
-def read_predictions(path: Path) -> dict[str, Any]:
-    """id -> prediction from a JSONL file; a bad line names the file and line number."""
-    if not path.is_file():
-        raise GreenbenchError(f"--predictions {path}: file does not exist")
-    predictions: dict[str, Any] = {}
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GreenbenchError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise GreenbenchError(f"{path}:{lineno}: expected a JSON object")
-            for field in ("id", "prediction"):
-                if field not in row:
-                    raise GreenbenchError(f"{path}:{lineno}: missing field '{field}'")
-            key = str(row["id"])
-            if key in predictions:
-                raise GreenbenchError(f"{path}:{lineno}: duplicate id {key!r}")
-            predictions[key] = row["prediction"]
-    return predictions
-
-
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
 
@@ -73,6 +47,7 @@ def _fmt(value: float | None) -> str:
 def run(args: argparse.Namespace) -> int:
     """Score and print; exit 0 (missing ids are reported, not an error)."""
     from greenbench.tasks import load_task
+    from greenbench.tasks.sources import read_predictions
 
     if args.limit is not None and args.limit < 1:
         raise GreenbenchError(f"--limit {args.limit}: must be at least 1")

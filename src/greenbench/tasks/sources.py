@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,15 @@ from greenbench.errors import GreenbenchError
 from greenbench.tasks.spec import HubSource
 
 
-def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    """Rows of a JSONL file (blank lines skipped); a malformed line names file and line number."""
+def iter_jsonl(path: Path, *, label: str | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line of a JSONL file.
+
+    A missing file, a malformed line or a line that is not an object raises
+    :class:`GreenbenchError` naming the file (``label``, e.g. a flag, prefixes it) and the line.
+    """
     if not path.is_file():
-        raise GreenbenchError(f"{path}: file does not exist")
-    rows = []
+        prefix = f"{label} " if label else ""
+        raise GreenbenchError(f"{prefix}{path}: file does not exist")
     with path.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
@@ -25,10 +30,34 @@ def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
                 raise GreenbenchError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
             if not isinstance(row, dict):
                 raise GreenbenchError(f"{path}:{lineno}: expected a JSON object")
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
+            yield lineno, row
+
+
+def read_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    """Rows of a JSONL file (blank lines skipped); a malformed line names file and line number."""
+    rows = []
+    for _, row in iter_jsonl(path):
+        rows.append(row)
+        if limit is not None and len(rows) >= limit:
+            break
     return rows
+
+
+def read_predictions(path: Path) -> dict[str, Any]:
+    """id -> prediction from a JSONL file of ``{"id", "prediction"}`` objects.
+
+    A missing field or a duplicate id raises :class:`GreenbenchError` naming file and line.
+    """
+    predictions: dict[str, Any] = {}
+    for lineno, row in iter_jsonl(path, label="--predictions"):
+        for field in ("id", "prediction"):
+            if field not in row:
+                raise GreenbenchError(f"{path}:{lineno}: missing field '{field}'")
+        key = str(row["id"])
+        if key in predictions:
+            raise GreenbenchError(f"{path}:{lineno}: duplicate id {key!r}")
+        predictions[key] = row["prediction"]
+    return predictions
 
 
 def _extract(row: dict[str, Any], expr: str) -> Any:
