@@ -101,6 +101,8 @@ def sweep_config(tmp_path) -> Path:
 
 def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, monkeypatch):
     monkeypatch.setenv("GREENBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    # No RAPL tree, even on a machine that has one: the estimate meter runs, as in CI.
+    monkeypatch.setenv("GREENBENCH_POWERCAP_ROOT", str(tmp_path / "no-powercap"))
     config, jobs = prepare(sweep_config, Overrides())
     assert [(j.variant.name, j.added_as_base) for j in jobs] == [
         ("base", True),
@@ -126,6 +128,10 @@ def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, 
         assert record["energy_per_query_j"] is not None
     assert "finetune" in lora["phases"] and "finetune" not in base["phases"]
     assert lora["finetune_result"]["loss_last"] < lora["finetune_result"]["loss_first"]
+    # The adapter is saved under the run directory, to be served or evaluated again.
+    adapter = Path(lora["finetune_result"]["adapter_path"])
+    assert adapter == out / "adapters" / lora["job_id"]
+    assert (adapter / "adapter_config.json").is_file()
     assert lora["model"]["params_trainable"] > 0
     # CEGI from the measured qualities, fine-tuning emissions and trainable parameters
     gain = lora["quality"]["accuracy"]["value"] - base["quality"]["accuracy"]["value"]

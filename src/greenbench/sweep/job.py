@@ -160,8 +160,9 @@ def _training_pairs(job: Job, task: Any) -> list[tuple[str, str]]:
 
 def _finetune(job: Job, task: Any, backend: Any, meter: Any, record: dict[str, Any]) -> None:
     pairs = _training_pairs(job, task)
+    output_dir = str(Path(job.artifacts_dir) / job.job_id) if job.artifacts_dir else None
     with meter.window("finetune") as window:
-        result = backend.finetune(pairs, job.variant.finetune)
+        result = backend.finetune(pairs, job.variant.finetune, output_dir=output_dir)
     record["phases"]["finetune"] = _phase([window.measurement])
     record["finetune_result"] = {
         "steps": result.steps,
@@ -170,6 +171,7 @@ def _finetune(job: Job, task: Any, backend: Any, meter: Any, record: dict[str, A
         "loss_last": result.loss_last,
         "trainable_params": result.trainable_params,
         "tokens": result.tokens,
+        "adapter_path": result.adapter_path,
     }
     record["model"]["params_trainable"] = result.trainable_params
 

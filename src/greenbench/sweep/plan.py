@@ -25,7 +25,9 @@ from greenbench.models.spec import ModelSpec, Variant
 from greenbench.sweep.config import ModelEntry, SweepConfig, VariantEntry
 
 #: Fields of a :class:`Job` that do not change its result, hence not hashed into its id.
-RUNTIME_FIELDS = frozenset({"job_id", "sweep", "base_job_id", "added_as_base", "idle"})
+RUNTIME_FIELDS = frozenset(
+    {"job_id", "sweep", "base_job_id", "added_as_base", "idle", "artifacts_dir"}
+)
 
 
 class Job(BaseModel):
@@ -52,6 +54,9 @@ class Job(BaseModel):
     base_job_id: str | None = Field(None, description="the job measuring this variant's base")
     added_as_base: bool = Field(False, description="planned only as a fine-tuned job's base")
     idle: dict[str, Any] | None = Field(None, description="IdleBaseline.to_dict() (runtime)")
+    artifacts_dir: str | None = Field(
+        None, description="where fine-tuned adapters are saved, as <dir>/<job_id> (runtime)"
+    )
 
     def content(self) -> dict[str, Any]:
         """The fields that determine the result (what the id hashes)."""

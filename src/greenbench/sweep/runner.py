@@ -254,7 +254,11 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     with ResultsStore(out / "results.db") as store:
         done = set(store.done_job_ids())
-        todo = [j for j in jobs if j.job_id not in done]
+        todo = [
+            j.model_copy(update={"artifacts_dir": str(out / "adapters")})
+            for j in jobs
+            if j.job_id not in done
+        ]
         outcome = SweepOutcome(out_dir=out, planned=len(jobs), skipped=len(jobs) - len(todo))
         console.print(
             f"sweep {config.name!r}: {len(jobs)} jobs, {outcome.skipped} already done, "
@@ -311,7 +315,8 @@ def calibrate_idle(config: SweepConfig) -> Any:
         return None
     from greenbench.energy import EnergyMeter
 
-    return EnergyMeter(meter=config.meter).calibrate_idle(config.idle_seconds)
+    with EnergyMeter(meter=config.meter) as meter:
+        return meter.calibrate_idle(config.idle_seconds)
 
 
 def _environment_meta(store: Any) -> None:
