@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,8 @@ class ResultsStore:
             self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True
         )
         try:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            self._migrate(target_version)
+            self._open_shared(target_version)
         except (sqlite3.DatabaseError, GreenbenchError) as exc:
             self._conn.close()
             if isinstance(exc, GreenbenchError):
@@ -92,6 +91,27 @@ class ResultsStore:
             raise GreenbenchError(f"{self.path}: cannot open results store ({exc})") from None
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    def _open_shared(self, target: int) -> None:
+        """Switch to WAL and migrate, retrying while another process does the same.
+
+        SQLite returns "database is locked" at once, without waiting in its busy handler, when
+        two connections change the journal mode of a new file or one must recover the WAL the
+        other is creating; those races last milliseconds, so back off and retry.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.005
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._migrate(target)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
 
     def _migrate(self, target: int) -> None:
         with self._transaction() as conn:
