@@ -39,12 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        if "run" in COMMANDS:
-            # `greenbench` alone is `greenbench run`: the offline quickstart.
-            args = parser.parse_args(["run", *argv])
-        else:
-            parser.print_help()
-            return 0
+        # `greenbench` alone is `greenbench run`: the offline quickstart.
+        args = parser.parse_args(["run", *argv])
     try:
         status = args.func(args)
     except GreenbenchError as exc:
