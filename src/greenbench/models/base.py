@@ -60,6 +60,18 @@ class FineTuneResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, int | None]:
+    """``text`` cut before the earliest stop string, and the index just past that stop (or None).
+
+    Shared by the backends that apply stop strings to decoded text themselves.
+    """
+    hits = [(text.find(s), s) for s in stop if s and s in text]
+    if not hits:
+        return text, None
+    start, found = min(hits)
+    return text[:start], start + len(found)
+
+
 class Backend(ABC):
     """A loaded model. Construct with ``Backend(spec, variant)``; construction loads it."""
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.base import Backend, Generation, ParamCounts
+from greenbench.models.base import Backend, Generation, ParamCounts, cut_at_stop
 from greenbench.models.spec import ModelSpec, Variant
 
 #: Tokens per whitespace-separated word when no tokenizer count is available.
@@ -42,12 +42,6 @@ MAX_API_STOPS = 4
 def approximate_tokens(text: str) -> int:
     """Token count approximated as whitespace words x :data:`TOKENS_PER_WORD`, rounded."""
     return round(len(text.split()) * TOKENS_PER_WORD)
-
-
-def cut_at_stop(text: str, stop: Sequence[str]) -> str:
-    """``text`` up to (not including) the earliest occurrence of any stop string."""
-    cuts = [text.find(s) for s in stop if s and s in text]
-    return text[: min(cuts)] if cuts else text
 
 
 def load_predictions(path: str) -> dict[str, str]:
@@ -122,7 +116,7 @@ class EstimateBackend(Backend):
             )
         results = []
         for prompt, sample_id in zip(prompts, ids, strict=True):
-            text = cut_at_stop(self.answers[str(sample_id)], stop)
+            text, _ = cut_at_stop(self.answers[str(sample_id)], stop)
             results.append(Generation(text, approximate_tokens(prompt), approximate_tokens(text)))
         return results
 
@@ -152,7 +146,7 @@ class EstimateBackend(Backend):
             raise GreenbenchError(f"endpoint {url} could not be reached: {exc}") from exc
         except (json.JSONDecodeError, KeyError, IndexError, TypeError) as exc:
             raise GreenbenchError(f"endpoint {url} did not answer as chat/completions") from exc
-        text = cut_at_stop(text, stop)
+        text, _ = cut_at_stop(text, stop)
         usage = reply.get("usage") or {}
         if "prompt_tokens" in usage and "completion_tokens" in usage:
             return Generation(text, int(usage["prompt_tokens"]), int(usage["completion_tokens"]))

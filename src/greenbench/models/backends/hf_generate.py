@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.base import Generation
+from greenbench.models.base import Generation, cut_at_stop
 
 #: Largest batch ``batch_size: auto`` uses on CPU, where running out of memory kills the process
 #: instead of raising: 32 rows keep a 1B-parameter model's KV cache within a few GB.
@@ -38,15 +38,6 @@ class Request:
     """Prompt token ids (text models; None where a processor tokenizes at batch time)."""
     image: Any = None
     """PIL image for vision-to-text models, else None."""
-
-
-def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, int | None]:
-    """``text`` cut before the earliest stop string, and the index just past that stop (or None)."""
-    hits = [(text.find(s), s) for s in stop if s and s in text]
-    if not hits:
-        return text, None
-    start, found = min(hits)
-    return text[:start], start + len(found)
 
 
 def tokens_up_to(decode: Callable[[list[int]], str], ids: list[int], end: int) -> int:
