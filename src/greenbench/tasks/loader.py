@@ -98,8 +98,9 @@ def load_task(
             path = directory / f"{name_or_yaml_path}{suffix}"
             if path.is_file():
                 return Task(read_spec(path), path, source)
-    for task in list_tasks(tasks_dir):
+    tasks = list_tasks(tasks_dir)
+    for task in tasks:
         if task.name == name_or_yaml_path:
             return Task(task.spec, task.path, source)
-    known = ", ".join(t.name for t in list_tasks(tasks_dir))
+    known = ", ".join(t.name for t in tasks)
     raise GreenbenchError(f"unknown task {name_or_yaml_path!r}; known tasks: {known}")
