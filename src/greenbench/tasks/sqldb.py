@@ -14,6 +14,7 @@ import os
 import random
 import sqlite3
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
@@ -106,9 +107,11 @@ def shop_database() -> Path:
     return path if path.exists() else build(path)
 
 
+@lru_cache(maxsize=1)
 def schema_text() -> str:
     """The CREATE TABLE statements, one line per table, comments and NOT NULL dropped (what a
-    prompt shows the model: compact, so prompts stay short)."""
+    prompt shows the model: compact, so prompts stay short). Read once per process: every
+    sample's prompt shows it."""
     lines = [ln for ln in SCHEMA.read_text().splitlines() if not ln.startswith("--")]
     statements = " ".join(" ".join(lines).replace(" NOT NULL", "").split()).split(";")
     return "\n".join(
