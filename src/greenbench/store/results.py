@@ -78,11 +78,11 @@ class ResultsStore:
     def __init__(self, path: str | Path, *, target_version: int = SCHEMA_VERSION) -> None:
         self.path = check_path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        # timeout= is SQLite's busy timeout, for every statement on this connection.
         self._conn = sqlite3.connect(
             self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=True
         )
         try:
-            self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
             self._open_shared(target_version)
         except (sqlite3.DatabaseError, GreenbenchError) as exc:
             self._conn.close()
