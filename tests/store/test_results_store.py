@@ -53,38 +53,25 @@ def test_measurement_round_trip(tmp_path):
 
 
 def test_jobs_upsert_keep_order_and_replace_samples(tmp_path):
+    sample = {
+        "id": "s1",
+        "prompt": "p1",
+        "prediction": "y",
+        "reference": ["r", "r2"],
+        "scores": {"acc": 1.0},
+        "generated_tokens": 3,  # not a sample column: kept all the same
+    }
     with ResultsStore(tmp_path / "r.db") as store:
         store.put_job({"job_id": "a", "status": "failed", "error": "x"}, [{"id": 1, "prompt": "p"}])
         store.put_job({"job_id": "b", "status": "ok"})
-        store.put_job(
-            {"job_id": "a", "status": "ok", "quality": {"acc": 1.0}},
-            [
-                {
-                    "id": "s1",
-                    "prompt": "p1",
-                    "prediction": "y",
-                    "reference": ["r", "r2"],
-                    "scores": {"acc": 1.0},
-                    "generated_tokens": 3,
-                },
-            ],
-        )
+        store.put_job({"job_id": "a", "status": "ok", "quality": {"acc": 1.0}}, [dict(sample)])
         store.put_job({"job_id": "b", "status": "ok", "cegi": 0.1})  # no samples: keep them
         assert [j["job_id"] for j in store.jobs()] == ["a", "b"]
         assert store.job("a") == {"job_id": "a", "status": "ok", "quality": {"acc": 1.0}}
         assert store.job("b")["cegi"] == 0.1 and store.job("zzz") is None
         assert store.done_job_ids() == {"a", "b"}
         assert store.jobs(status="failed") == []
-        assert store.samples("a") == [
-            {
-                "id": "s1",
-                "prompt": "p1",
-                "prediction": "y",
-                "reference": ["r", "r2"],
-                "scores": {"acc": 1.0},
-                "generated_tokens": 3,
-            },
-        ]
+        assert store.samples("a") == [sample]  # the first sample set replaced
         assert store.samples("b") == []
         with pytest.raises(GreenbenchError, match="job_id"):
             store.put_job({"status": "ok"})
