@@ -19,7 +19,7 @@ import hashlib
 import logging
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +28,12 @@ import numpy as np
 from greenbench.errors import GreenbenchError
 from greenbench.models import zoo
 from greenbench.models.backends.torch_classifier import (
-    AUTO_BATCH_SIZE,
     Preprocess,
+    ZooClassifierBackend,
     build_zoo_classifier,
     zoo_classifier_name,
 )
-from greenbench.models.base import Backend, ParamCounts
+from greenbench.models.base import ParamCounts
 from greenbench.models.spec import ModelSpec, Variant
 
 #: ONNX opset used for export.
@@ -126,7 +126,7 @@ def _providers(device: str) -> list[str]:
     return ["CPUExecutionProvider"]
 
 
-class OnnxBackend(Backend):
+class OnnxBackend(ZooClassifierBackend):
     """A zoo image classifier exported to ONNX, run by onnxruntime; fp32 or dynamic int8."""
 
     kind = "onnx"
@@ -155,18 +155,8 @@ class OnnxBackend(Backend):
         self._total = initializer_count(fp32_path)
         self.session = onnxruntime.InferenceSession(str(self.path), providers=providers)
 
-    def logits(self, images: Sequence[Any]) -> np.ndarray:
-        """Raw class scores, float32 array of shape (N, classes), in input order."""
-        size = AUTO_BATCH_SIZE if self.variant.batch_size == "auto" else self.variant.batch_size
-        chunks = [
-            self.session.run([OUTPUT_NAME], {INPUT_NAME: self.preprocess(images[i : i + size])})[0]
-            for i in range(0, len(images), size)
-        ]
-        return np.concatenate(chunks) if chunks else np.empty((0, len(self.preprocess.labels)))
-
-    def classify(self, images: Sequence[Any], *, top_k: int = 5) -> list[list[str]]:
-        """For each image (PIL or HxWx3 uint8 array), the ``top_k`` ImageNet labels, best first."""
-        return self.preprocess.top_k(self.logits(images), top_k)
+    def _forward(self, batch: np.ndarray) -> np.ndarray:
+        return self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
 
     def params(self) -> ParamCounts:
         """Values in the fp32 export's initializers. The exporter folds BatchNorm into the

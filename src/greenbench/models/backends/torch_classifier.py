@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -144,7 +145,33 @@ def resolve_device(variant: Variant) -> str:
     return variant.device
 
 
-class TorchClassifierBackend(Backend):
+class ZooClassifierBackend(Backend):
+    """Shared by the zoo image-classifier backends: batching, preprocessing and top-k labels.
+
+    Subclasses set ``self.preprocess`` when loading and implement :meth:`_forward`.
+    """
+
+    preprocess: Preprocess
+
+    @abstractmethod
+    def _forward(self, batch: np.ndarray) -> np.ndarray:
+        """Class scores, float32 (n, classes), for one preprocessed batch (n, 3, crop, crop)."""
+
+    def logits(self, images: Sequence[Any]) -> np.ndarray:
+        """Raw class scores, float32 array of shape (N, classes), in input order."""
+        size = AUTO_BATCH_SIZE if self.variant.batch_size == "auto" else self.variant.batch_size
+        chunks = [
+            self._forward(self.preprocess(images[i : i + size]))
+            for i in range(0, len(images), size)
+        ]
+        return np.concatenate(chunks) if chunks else np.empty((0, len(self.preprocess.labels)))
+
+    def classify(self, images: Sequence[Any], *, top_k: int = 5) -> list[list[str]]:
+        """For each image (PIL or HxWx3 uint8 array), the ``top_k`` ImageNet labels, best first."""
+        return self.preprocess.top_k(self.logits(images), top_k)
+
+
+class TorchClassifierBackend(ZooClassifierBackend):
     """A zoo image classifier run by PyTorch; ``classify`` returns ImageNet label strings."""
 
     kind = "torch"
@@ -179,22 +206,12 @@ class TorchClassifierBackend(Backend):
                 )
         self.model = model.to(device=self.device, dtype=self._dtype)
 
-    def logits(self, images: Sequence[Any]) -> np.ndarray:
-        """Raw class scores, float32 array of shape (N, classes), in input order."""
+    def _forward(self, batch: np.ndarray) -> np.ndarray:
         import torch
 
-        size = AUTO_BATCH_SIZE if self.variant.batch_size == "auto" else self.variant.batch_size
-        chunks = []
         with torch.inference_mode():
-            for start in range(0, len(images), size):
-                batch = torch.from_numpy(self.preprocess(images[start : start + size]))
-                out = self.model(batch.to(device=self.device, dtype=self._dtype))
-                chunks.append(out.float().cpu().numpy())
-        return np.concatenate(chunks) if chunks else np.empty((0, len(self.preprocess.labels)))
-
-    def classify(self, images: Sequence[Any], *, top_k: int = 5) -> list[list[str]]:
-        """For each image (PIL or HxWx3 uint8 array), the ``top_k`` ImageNet labels, best first."""
-        return self.preprocess.top_k(self.logits(images), top_k)
+            out = self.model(torch.from_numpy(batch).to(device=self.device, dtype=self._dtype))
+        return out.float().cpu().numpy()
 
     def params(self) -> ParamCounts:
         """All weights counted unpacked (int8 ones included); inference only, so 0 trainable."""
