@@ -77,6 +77,7 @@ def test_table_says_estimated_and_world_average(capfd):
     out = capfd.readouterr().out
     assert "provenance" in out and "total" in out
     assert "ESTIMATED" in out
+    assert "from estimated energy" in out  # the emissions line says what it rests on
     assert "world average (no location given)" in out
     assert "gCO2e" in out
 

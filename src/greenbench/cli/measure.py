@@ -149,8 +149,16 @@ def result_json(m: Measurement, ctx: Any) -> dict[str, Any]:
 
 
 def print_table(m: Measurement, ctx: Any, console: Console) -> None:
-    """Per-component energy with provenance, totals, emissions and where the intensity is from."""
+    """Per-component energy with provenance, totals, emissions and where the intensity is from.
+
+    The total and the emissions say whether they rest on measured or estimated components.
+    """
     net = bool(m.idle_energy_j)
+    estimated = [k for k, p in m.provenance.items() if p.startswith("estimated")]
+    if not estimated:
+        basis = "measured"
+    else:
+        basis = "estimated" if len(estimated) == len(m.provenance) else "partly estimated"
     table = Table(title=f"energy of the command ({m.duration_s:.2f} s)")
     table.add_column("component")
     table.add_column("energy (J)", justify="right")
@@ -163,16 +171,15 @@ def print_table(m: Measurement, ctx: Any, console: Console) -> None:
         cells = [label, f"{joules:.4g}"] + ([f"{net_j[key]:.4g}"] if net else [])
         table.add_row(*cells, m.provenance.get(key, ""))
     table.add_row(
-        "total", f"{m.total_j:.4g}", *([f"{m.net_total_j:.4g}"] if net else []), "", style="bold"
+        "total", f"{m.total_j:.4g}", *([f"{m.net_total_j:.4g}"] if net else []), basis, style="bold"
     )
     console.print(table)
     emissions = ctx.emissions_g(m.total_j)
     line = f"emissions: {emissions:.4g} gCO2e"
     if net:
         line += f" ({ctx.emissions_g(m.net_total_j):.4g} gCO2e net of idle)"
-    console.print(line, soft_wrap=True)
+    console.print(f"{line}, from {basis} energy", soft_wrap=True)
     console.print(f"carbon intensity: {ctx.describe()}", soft_wrap=True)
-    estimated = [k for k, p in m.provenance.items() if p.startswith("estimated")]
     if estimated:
         console.print(
             f"[bold yellow]ESTIMATED:[/] {', '.join(estimated)} "
