@@ -193,17 +193,22 @@ class _Committer:
     """``on_result``: commit each record (with refreshed indexes) and rewrite results.json.
 
     Indexes and results.json cover the jobs of the current plan: records left in the store by
-    an earlier, different config of the same directory stay in results.db untouched.
+    an earlier, different config of the same directory stay in results.db untouched. The store
+    is read once; the plan's records are then kept here as they are committed, in the store's
+    order (first insertion).
     """
 
     def __init__(self, store: Any, out_dir: Path, outcome: SweepOutcome, plan: list[str]):
         self.store = store
         self.out_dir = out_dir
         self.outcome = outcome
-        self.plan = set(plan)
+        stored, planned = store.jobs(), set(plan)
+        self.records = {r["job_id"]: r for r in stored if r["job_id"] in planned}
+        self.stale = len(stored) - len(self.records)  # jobs of an earlier config, not planned
 
     def __call__(self, record: dict[str, Any], samples: list[dict[str, Any]]) -> None:
         self.store.put_job(record, samples)
+        self.records[record["job_id"]] = record
         self.outcome.ran.append(record["job_id"])
         if record.get("status") != "ok":
             self.outcome.failed.append(record["job_id"])
@@ -211,11 +216,11 @@ class _Committer:
 
     def refresh(self) -> list[dict[str, Any]]:
         """Recompute the plan's indexes, store the changed records, rewrite results.json."""
-        records = [r for r in self.store.jobs() if r["job_id"] in self.plan]
-        updated = indexes.attach(records)
-        for old, new in zip(records, updated, strict=True):
-            if old != new:
+        updated = indexes.attach(self.records.values())
+        for new in updated:
+            if self.records[new["job_id"]] != new:
                 self.store.put_job(new)
+                self.records[new["job_id"]] = new
         write_json_atomic(self.out_dir / "results.json", updated)
         return updated
 
@@ -269,11 +274,10 @@ def run_sweep(
         if jobs:
             store.set_meta("carbon", jobs[0].carbon)
         committer = _Committer(store, out, outcome, [j.job_id for j in jobs])
-        stale = len({r["job_id"] for r in store.jobs()} - committer.plan)
-        if stale:
+        if committer.stale:
             console.print(
-                f"note: {out / 'results.db'} also holds {stale} jobs of an earlier config "
-                "(not in this plan); results.json lists this plan's jobs only"
+                f"note: {out / 'results.db'} also holds {committer.stale} jobs of an earlier "
+                "config (not in this plan); results.json lists this plan's jobs only"
             )
         if todo:
             if check is not None or executor_name == "local":
