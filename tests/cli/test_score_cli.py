@@ -10,14 +10,6 @@ import pytest
 from greenbench.cli import main as cli
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    monkeypatch.setattr(cli, "COMMANDS", ["tasks", "score"])
-    monkeypatch.setenv("GREENBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-
-
 def export(tmp_path, task: str) -> list[dict]:
     out = tmp_path / f"{task}-samples.jsonl"
     assert cli.main(["tasks", task, "--export", str(out)]) == 0
