@@ -71,12 +71,11 @@ def make_tokenizer(*, chat_template: bool = True):
     return fast
 
 
-def build_causal(path: Path, *, seed: int = 0, chat_template: bool = True) -> Path:
-    """A 2-layer Llama (hidden 32, 4 heads, 2 kv heads) + the tiny tokenizer, saved to ``path``."""
-    from transformers import LlamaConfig, LlamaForCausalLM
+def llama_config(tok):
+    """A 2-layer Llama config (hidden 32, 4 heads, 2 kv heads, untied) for tokenizer ``tok``."""
+    from transformers import LlamaConfig
 
-    tok = make_tokenizer(chat_template=chat_template)
-    config = LlamaConfig(
+    return LlamaConfig(
         vocab_size=len(tok),
         hidden_size=HIDDEN,
         intermediate_size=2 * HIDDEN,
@@ -89,6 +88,14 @@ def build_causal(path: Path, *, seed: int = 0, chat_template: bool = True) -> Pa
         pad_token_id=tok.pad_token_id,
         tie_word_embeddings=False,
     )
+
+
+def build_causal(path: Path, *, seed: int = 0, chat_template: bool = True) -> Path:
+    """A 2-layer Llama (hidden 32, 4 heads, 2 kv heads) + the tiny tokenizer, saved to ``path``."""
+    from transformers import LlamaForCausalLM
+
+    tok = make_tokenizer(chat_template=chat_template)
+    config = llama_config(tok)
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
     model.save_pretrained(path)
@@ -186,7 +193,6 @@ def build_image_text_to_text(path: Path, *, seed: int = 0) -> Path:
     from transformers import (
         CLIPImageProcessor,
         CLIPVisionConfig,
-        LlamaConfig,
         LlavaConfig,
         LlavaForConditionalGeneration,
         LlavaProcessor,
@@ -194,18 +200,7 @@ def build_image_text_to_text(path: Path, *, seed: int = 0) -> Path:
 
     tok = make_tokenizer(chat_template=False)
     tok.add_special_tokens({"additional_special_tokens": ["<image>"]})
-    text = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=HIDDEN,
-        intermediate_size=2 * HIDDEN,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-        pad_token_id=tok.pad_token_id,
-        bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id,
-    )
+    text = llama_config(tok)
     vision = CLIPVisionConfig(
         image_size=IMAGE_SIZE,
         patch_size=8,
