@@ -75,18 +75,18 @@ def discover(root: Path) -> list[_Zone]:
     packages: dict[str, str] = {}
     zones: list[_Zone] = []
     for match, path in entries:  # sorted: a package precedes its subzones
+        key = f"{match.group(1)}:{match.group(2)}"
         try:
             name = (path / "name").read_text().strip()
             if match.group(3) is None:
                 if not name.startswith("package"):
                     continue  # psys: whole platform, overlaps the packages
-                packages[f"{match.group(1)}:{match.group(2)}"] = name
+                packages[key] = name
                 component = "cpu"
             elif name == "dram":
                 component = "dram"
             else:
                 continue  # core / uncore are parts of the package
-            key = f"{match.group(1)}:{match.group(2)}"
             package = packages.get(key, f"package-{match.group(2)}")
             max_uj = _read_int(path / "max_energy_range_uj")
             now = _read_int(path / "energy_uj")
