@@ -110,6 +110,7 @@ def test_terminal_leaderboard_fits_and_keeps_the_model_names(width):
     for name in ["large-lm · base", "small-lm · lora-r8", "rapl-lm · base"]:
         assert name in text
     assert "10.0 kJ†" in text and "500 J " in text  # estimated marked, measured not
+    assert "without †: from measured energy (measured:rapl)" in " ".join(text.split())
     assert ("trainable" in text) == (width == 200)
 
 

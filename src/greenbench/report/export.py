@@ -22,7 +22,7 @@ from greenbench.report.provenance import (
     phase_provenance,
 )
 from greenbench.report.tables import COLUMNS, Cell, leaderboards
-from greenbench.report.terminal import estimated_methods
+from greenbench.report.terminal import provenance_notes
 
 #: Columns of the long table, in order.
 LONG_COLUMNS = [
@@ -199,9 +199,7 @@ def to_markdown(records: Sequence[Mapping]) -> str:
                 parts.append("| " + " | ".join(cells) + " |")
             parts.append("")
             parts.append("★ on the Pareto frontier (quality vs energy per query).")
-            methods = estimated_methods(board)
-            if methods:
-                parts.append(f"† estimated: {_md('; '.join(methods))}.")
+            parts.extend(f"{_md(note)}." for note in provenance_notes(board))
         for record in board.failed:
             error = record.get("error") or "no error recorded"
             parts.append(f"- failed: `{_md(record.get('job_id'))}` {_md(error)}")

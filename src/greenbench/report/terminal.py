@@ -1,5 +1,6 @@
 """Leaderboards in the terminal with rich: one table per task, estimated figures italic and
-marked †, the estimation methods in the caption, failed jobs listed with their error.
+marked †, the estimation methods (and the counters of the measured figures) in the caption,
+failed jobs listed with their error.
 
 Record strings go into :class:`rich.text.Text` objects, never into console markup, so a model
 name such as ``[link=…]`` prints as itself.
@@ -18,11 +19,11 @@ from rich.text import Text
 from greenbench.report.tables import COLUMNS, Cell, Leaderboard, job_label, leaderboards
 
 ESTIMATED_STYLE = "italic dark_orange"
-#: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
 #: Columns left out on a narrow terminal, first to go first.
 OPTIONAL = ["params_trainable", "gqi", "cegi", "params_total", "ci_text"]
 #: A wide console used only to measure tables.
 _MEASURE = Console(width=1000)
+#: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
 _SHORT = {"energy_per_1k": "J / 1k q", "emissions": "gCO₂e job", "params_trainable": "trainable"}
 
 
@@ -34,17 +35,42 @@ def _cell(value: object) -> Text:
     return Text(str(value))
 
 
-def estimated_methods(board: Leaderboard) -> list[str]:
-    """The distinct estimation methods behind the estimated figures of ``board``."""
+def _methods(board: Leaderboard, *, estimated: bool) -> list[str]:
     methods = {
         m
         for row in board.rows
         for _, attribute in COLUMNS
-        if isinstance(cell := getattr(row, attribute), Cell) and cell.estimated
+        if isinstance(cell := getattr(row, attribute), Cell)
+        and cell.value is not None
+        and cell.provenance is not None
+        and (cell.estimated if estimated else cell.provenance.measured)
         for m in cell.provenance.methods
-        if not m.startswith("measured")
+        if m.startswith("measured") != estimated
     }
     return sorted(methods)
+
+
+def estimated_methods(board: Leaderboard) -> list[str]:
+    """The distinct estimation methods behind the estimated figures of ``board``."""
+    return _methods(board, estimated=True)
+
+
+def measured_methods(board: Leaderboard) -> list[str]:
+    """The distinct counters behind the measured (unmarked) energy figures of ``board``."""
+    return _methods(board, estimated=False)
+
+
+def provenance_notes(board: Leaderboard) -> list[str]:
+    """Footnotes saying which energy figures of ``board`` are estimated (marked †, with the
+    methods) and which are measured (unmarked, with the counters); one line each, if any."""
+    notes = []
+    if methods := estimated_methods(board):
+        notes.append("† estimated: " + "; ".join(methods))
+    if counters := measured_methods(board):
+        notes.append(
+            "energy-derived figures without †: from measured energy (" + "; ".join(counters) + ")"
+        )
+    return notes
 
 
 def leaderboard_table(board: Leaderboard, width: int | None = None) -> Table:
@@ -84,10 +110,7 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
         if row.on_frontier:
             cells[1].append(" ★", style="yellow")
         table.add_row(*cells)
-    notes = ["★ on the Pareto frontier (quality vs energy per query)"]
-    methods = estimated_methods(board)
-    if methods:
-        notes.append("† estimated: " + "; ".join(methods))
+    notes = ["★ on the Pareto frontier (quality vs energy per query)", *provenance_notes(board)]
     table.caption = Text("\n".join(notes))
     table.caption_justify = "left"
     return table
