@@ -223,6 +223,8 @@ def leaderboard(task: str, records: Sequence[Mapping]) -> Leaderboard:
     first = ok[0] if ok else (failed[0] if failed else {})
     higher = higher_is_better(first)
     ok.sort(key=lambda r: _sort_key(r, higher))
+    # Not the record's ``pareto_energy``: that flag was set over its sweep's plan, while a
+    # report shows every job of the store (jobs of an earlier config of the same directory too).
     points = [
         (_float(primary_quality(r).get("value")), _float(r.get("energy_per_query_j"))) for r in ok
     ]
