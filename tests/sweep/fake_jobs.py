@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
-from greenbench.sweep.config import parse_config
+from greenbench.sweep.config import SweepConfig, parse_config
 from greenbench.sweep.plan import Job, expand
 from greenbench.sweep.record import new_record, now_iso
+
+if TYPE_CHECKING:  # the worker imports this module for ``run``: no driver import there
+    from greenbench.sweep.runner import SweepOutcome
 
 FAKE_RUNNER = "fake_jobs:run"
 CARBON = {
@@ -113,13 +117,14 @@ def fake_jobs(*sources: str) -> list[Job]:
     return expand(fake_config(*sources), CARBON)
 
 
-def main(out_dir: str, *sources: str) -> None:
-    """Run a fake sweep into ``out_dir`` (the driver a test can SIGKILL)."""
+def sweep(out_dir: str, *sources: str, config: SweepConfig | None = None) -> SweepOutcome:
+    """Run a fake sweep into ``out_dir`` with the local executor, no checks and no report:
+    ``config``, or ``fake_config(*sources)`` (run as a script: the driver a test can SIGKILL)."""
     from greenbench.sweep.executors.local import LocalExecutor
     from greenbench.sweep.runner import run_sweep
 
-    config = fake_config(*sources)
-    run_sweep(
+    config = config or fake_config(*sources)
+    return run_sweep(
         config,
         expand(config, CARBON),
         out_dir,
@@ -132,4 +137,4 @@ def main(out_dir: str, *sources: str) -> None:
 if __name__ == "__main__":
     import sys
 
-    main(*sys.argv[1:])
+    sweep(*sys.argv[1:])

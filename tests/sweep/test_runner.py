@@ -11,24 +11,9 @@ import time
 
 import psutil
 from conftest import HERE, runs
-from fake_jobs import CARBON, FAKE_RUNNER, fake_config, main
+from fake_jobs import fake_config, sweep
 
 from greenbench.store import ResultsStore
-from greenbench.sweep.executors.local import LocalExecutor
-from greenbench.sweep.plan import expand
-from greenbench.sweep.runner import run_sweep
-
-
-def sweep(out, *sources):
-    config = fake_config(*sources)
-    return run_sweep(
-        config,
-        expand(config, CARBON),
-        out,
-        executor=LocalExecutor(runner=FAKE_RUNNER),
-        check=lambda jobs: None,
-        report=False,
-    )
 
 
 def test_results_are_committed_with_indexes_and_results_json(tmp_path):
@@ -113,7 +98,7 @@ def test_resume_after_sigkill_loses_only_the_job_in_flight(tmp_path, monkeypatch
         assert store.job(sleeper_id) is None
 
     monkeypatch.setenv("GB_FAKE_SLEEP", "0")
-    main(str(out), *sources)
+    sweep(str(out), *sources)
     done_first = [job for job, _ in runs(tmp_path)[:2]]
     all_runs = [job for job, _ in runs(tmp_path)]
     assert all(all_runs.count(job) == 1 for job in done_first)  # nothing redone
@@ -132,14 +117,7 @@ def test_results_json_lists_the_current_plan_and_the_store_keeps_earlier_jobs(tm
     assert second.skipped == 2 and len(second.ran) == 1
     config = fake_config("fake:ok")
     config.limit = 5  # new ids for every job
-    run_sweep(
-        config,
-        expand(config, CARBON),
-        out,
-        executor=LocalExecutor(runner=FAKE_RUNNER),
-        check=lambda jobs: None,
-        report=False,
-    )
+    sweep(out, config=config)
     listed = {r["job_id"] for r in json.loads((out / "results.json").read_text())}
     assert len(listed) == 2 and listed.isdisjoint(first.ran)
     with ResultsStore(out / "results.db") as store:
