@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-
-from greenbench.sweep.runner import Overrides, plan_table, prepare, run_sweep
-
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``run`` subcommand."""
@@ -50,6 +46,12 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Plan (and unless ``--dry-run``, run) the sweep; exit 0 even when some jobs failed."""
+    # Imported here, not at module level: every command registers its parser at start-up, and
+    # the sweep driver (pydantic config, numpy via the indexes) would slow them all down.
+    from rich.console import Console
+
+    from greenbench.sweep.runner import Overrides, plan_table, prepare, run_sweep
+
     overrides = Overrides(limit=args.limit, repeats=args.repeats, country=args.country)
     config, jobs = prepare(args.config, overrides)
     out = Path(args.out or config.output_dir or Path("runs") / config.name)
