@@ -17,10 +17,3 @@ def _offline(monkeypatch, tmp_path):
     path = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
     monkeypatch.setenv("PYTHONPATH", path)
     monkeypatch.setenv("GB_FAKE_LOG", str(tmp_path / "runs.log"))
-
-
-def runs(tmp_path) -> list[tuple[str, int]]:
-    """``(job id, worker pid)`` of each fake job run, in order."""
-    log = tmp_path / "runs.log"
-    lines = log.read_text().splitlines() if log.exists() else []
-    return [(line.split()[0], int(line.split()[1])) for line in lines]

@@ -138,3 +138,10 @@ if __name__ == "__main__":
     import sys
 
     sweep(*sys.argv[1:])
+
+
+def runs(tmp_path) -> list[tuple[str, int]]:
+    """``(job id, worker pid)`` of each fake job run, in order."""
+    log = tmp_path / "runs.log"
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [(line.split()[0], int(line.split()[1])) for line in lines]

@@ -8,12 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
-from conftest import HERE, runs
-from fake_jobs import fake_config, sweep
+from fake_jobs import fake_config, runs, sweep
 
 from greenbench.store import ResultsStore
+
+HERE = Path(__file__).resolve().parent
 
 
 def test_results_are_committed_with_indexes_and_results_json(tmp_path):
