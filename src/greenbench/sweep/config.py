@@ -34,11 +34,10 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from greenbench.energy.meter import METERS
 from greenbench.errors import GreenbenchError
 from greenbench.models.spec import ModelSpec, Variant
 
-#: Energy meters a sweep may name (see ``greenbench meters``).
-METERS = ("auto", "rapl", "nvml", "estimate", "codecarbon")
 #: The packaged config ``greenbench run`` uses when given none.
 DEFAULT_CONFIG = "quickstart.yaml"
 
