@@ -2,38 +2,57 @@
 #   make demo  - create .venv, install what the main job needs, run the offline quickstart sweep
 #   make test  - create .venv, install the test extras, run ruff and pytest
 #
-# On a CPU-only machine torch is installed first as the local CPU build (TORCH_SPEC) and pinned with
-# constraints/cpu.txt, so no dependency can pull a multi-GB CUDA build. GPU users: see README.
+# Installs go through uv (from PyPI, installed into the venv by pip; many times faster than pip at
+# resolving, downloading and unpacking). Where uv cannot be had, pip does the same steps.
+# On a CPU-only machine torch is installed first as the local CPU build (TORCH_SPEC, by pip, which
+# finds it on this machine's disk) and pinned with constraints/cpu.txt, so no dependency can pull a
+# multi-GB CUDA build. GPU users: see README.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
+UV := $(VENV)/bin/uv
 TORCH_SPEC ?= torch==2.13.0
 CONSTRAINTS ?= constraints/cpu.txt
 # llama-cpp-python compiles llama.cpp: portable x86-64 flags (a -march=native build was seen to
-# crash on machines of this kind). pip caches the built wheel, so only the first install compiles.
+# crash on machines of this kind), and only the library greenbench loads (no llava/mtmd; llama.cpp's
+# tools, examples, tests and server are off when it is built as a subproject). uv and pip cache the
+# built wheel, so only the first install compiles.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF \
-	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF
-DEMO_EXTRAS := tasks,models,llamacpp,export
+	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF \
+	-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF \
+	-DLLAMA_BUILD_SERVER=OFF
+DEMO_EXTRAS := tasks,models,llamacpp
 TEST_EXTRAS := all,test
 
-.PHONY: demo test lint pytest bench browser-deps clean
+# install EXTRAS: torch's CPU build without its dependencies (pip: it lies on disk), then the
+# package with EXTRAS and every dependency (uv, else pip), constrained so torch stays that build.
+define install
+	$(PIP) install -q --no-deps "$(TORCH_SPEC)"
+	if [ -x $(UV) ]; then \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+			$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) -e ".[$(1)]"; \
+	else \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+			$(PIP) install -q -c $(CONSTRAINTS) -e ".[$(1)]"; \
+	fi
+endef
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip
+	$(PIP) install -q uv || echo "note: uv could not be installed; installing with pip (slower)"
 
 $(VENV)/.stamp-demo: $(VENV)/bin/python pyproject.toml $(CONSTRAINTS)
-	$(PIP) install -q "$(TORCH_SPEC)"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -c $(CONSTRAINTS) -e ".[$(DEMO_EXTRAS)]"
+	$(call install,$(DEMO_EXTRAS))
 	touch $@
 
 $(VENV)/.stamp-test: $(VENV)/bin/python pyproject.toml $(CONSTRAINTS)
-	$(PIP) install -q "$(TORCH_SPEC)"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) install -q -c $(CONSTRAINTS) -e ".[$(TEST_EXTRAS)]"
+	$(call install,$(TEST_EXTRAS))
 	touch $@
+
+.PHONY: demo test lint pytest bench browser-deps clean
 
 # The browser tests drive Debian's Chromium; install it when we are root and it is missing.
 browser-deps:

@@ -12,6 +12,7 @@ import os
 import time
 from typing import TYPE_CHECKING
 
+from greenbench.models.base import Step
 from greenbench.sweep.config import SweepConfig, parse_config
 from greenbench.sweep.plan import Job, expand
 from greenbench.sweep.record import new_record, now_iso
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # the worker imports this module for ``run``: no driver impor
     from greenbench.sweep.runner import SweepOutcome
 
 FAKE_RUNNER = "fake_jobs:run"
+#: Samples per reported progress step of a fake job.
+FAKE_BATCH = 4
 CARBON = {
     "country": "FRA",
     "region": None,
@@ -48,7 +51,7 @@ def phase(total_j: float, duration_s: float = 1.0) -> dict:
     }
 
 
-def run(job: Job):
+def run(job: Job, on_step=None):
     log = os.environ.get("GB_FAKE_LOG")
     if log:
         with open(log, "a") as fh:
@@ -63,6 +66,11 @@ def run(job: Job):
     record = new_record(job)
     quality = QUALITY.get(job.variant.name, 0.3)
     samples = job.limit or 10
+    if on_step is not None:  # as a batching backend reports: per batch of FAKE_BATCH samples
+        for done in range(0, samples + 1, FAKE_BATCH):
+            on_step(Step("inference", done, samples))
+        if samples % FAKE_BATCH:
+            on_step(Step("inference", samples, samples))
     record.update(
         primary_metric="execution_accuracy",
         higher_is_better=True,
@@ -128,9 +136,7 @@ def sweep(out_dir: str, *sources: str, config: SweepConfig | None = None) -> Swe
         config,
         expand(config, CARBON),
         out_dir,
-        executor=LocalExecutor(runner=FAKE_RUNNER),
-        check=lambda jobs: None,
-        report=False,
+        executor=LocalExecutor(runner=FAKE_RUNNER, check=False),
     )
 
 

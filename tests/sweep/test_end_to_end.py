@@ -110,7 +110,7 @@ def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, 
         ("base", False),
     ]
     out = tmp_path / "run"
-    outcome = run_sweep(config, jobs, out, report=False)
+    outcome = run_sweep(config, jobs, out)
     assert outcome.failed == [], outcome
     base, lora, big = json.loads((out / "results.json").read_text())
     assert lora["base_job_id"] == base["job_id"]
@@ -153,5 +153,5 @@ def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, 
         assert len(store.samples(lora["job_id"])) == len(QUESTIONS)
         assert "idle" in store.meta()
     # same command again: nothing to do
-    again = run_sweep(config, jobs, out, report=False)
+    again = run_sweep(config, jobs, out)
     assert again.ran == [] and again.skipped == 3

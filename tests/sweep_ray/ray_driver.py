@@ -25,8 +25,6 @@ def main(out_dir: str, address: str, *sources: str) -> None:
         executor=RayExecutor(
             address=None if address == "-" else address, idle_seconds=0, runner=FAKE_RUNNER
         ),
-        check=lambda jobs: None,
-        report=False,
     )
 
 

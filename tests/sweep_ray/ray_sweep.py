@@ -64,10 +64,11 @@ def ray_environment(tmp: Path) -> dict[str, str]:
 
 def run_tiny(config_path: Path, out: Path, executor: str, **options) -> list[dict]:
     """Run the tiny sweep with ``executor`` into ``out``; return its results.json."""
+    from greenbench.sweep.executors import build_executor
     from greenbench.sweep.runner import prepare, run_sweep
 
     config, jobs = prepare(config_path)
-    run_sweep(config, jobs, out, executor_name=executor, executor_options=options, report=False)
+    run_sweep(config, jobs, out, build_executor(executor, config, out, **options))
     return json.loads((out / "results.json").read_text())
 
 

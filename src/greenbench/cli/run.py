@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from greenbench.sweep.runner import SweepOutcome
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -45,12 +51,15 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Plan (and unless ``--dry-run``, run) the sweep; exit 0 even when some jobs failed."""
+    """Plan (and unless ``--dry-run``, run) the sweep, then show the leaderboards and write the
+    report; exit 0 even when some jobs failed."""
     # Imported here, not at module level: every command registers its parser at start-up, and
     # the sweep driver (pydantic config, numpy via the indexes) would slow them all down.
     from rich.console import Console
 
-    from greenbench.sweep.runner import Overrides, plan_table, prepare, run_sweep
+    from greenbench.cli.sweep_view import SweepProgress, plan_table
+    from greenbench.sweep.executors import build_executor
+    from greenbench.sweep.runner import Overrides, prepare, run_sweep
 
     overrides = Overrides(limit=args.limit, repeats=args.repeats, country=args.country)
     config, jobs = prepare(args.config, overrides)
@@ -60,19 +69,28 @@ def run(args: argparse.Namespace) -> int:
         Console(width=max(Console().width, 132)).print(plan_table(jobs))
         print(f"output: {out}")
         return 0
-    options = {}
-    if args.executor == "ray":
-        options = {"address": args.address, "max_retries": args.max_retries}
-    outcome = run_sweep(
-        config,
-        jobs,
-        out,
-        executor_name=args.executor,
-        executor_options=options,
-        console=console,
+    options = {"address": args.address, "max_retries": args.max_retries}
+    executor = build_executor(
+        args.executor, config, out, **(options if args.executor == "ray" else {})
     )
+    with SweepProgress(console) as progress:
+        outcome = run_sweep(config, jobs, out, executor, progress)
+    show_results(outcome, console)
     console.print(
         f"{len(outcome.ran)} jobs run ({len(outcome.failed)} failed), {outcome.skipped} skipped, "
         f"{outcome.wall_s:.0f} s; results: {out / 'results.json'}"
     )
     return 0
+
+
+def show_results(outcome: SweepOutcome, console: Console) -> None:
+    """The leaderboards on stdout (full width when piped) and ``report.html`` in the sweep's
+    directory, named on ``console``."""
+    from rich.console import Console
+
+    from greenbench.report.html import write_html
+    from greenbench.report.terminal import print_leaderboard
+
+    board = Console()
+    print_leaderboard(outcome.records, board if board.is_terminal else Console(width=160))
+    console.print(f"report: {write_html(outcome.out_dir)}")

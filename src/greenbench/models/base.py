@@ -9,7 +9,7 @@ for parameter counts taken from the real model object.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,23 @@ class Generation:
     """Tokens in the prompt as the model saw it (after any chat template)."""
     generated_tokens: int
     """Tokens generated, up to and including the stop point."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """Progress inside a phase of a job, for the caller's progress display."""
+
+    phase: str
+    """The phase: ``load``, ``finetune`` or ``inference``."""
+    done: int
+    """Units finished so far in this phase (samples answered, optimizer steps taken)."""
+    total: int | None
+    """Units the phase will take (None: not known in advance)."""
+
+
+#: Called by a backend as work finishes: ``on_progress(units)``, the number of samples just
+#: answered (or optimizer steps just taken while fine-tuning).
+ProgressHook = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,14 @@ class Backend(ABC):
     def __init__(self, spec: ModelSpec, variant: Variant) -> None:
         self.spec = spec
         self.variant = variant
+        #: Told of each finished batch / training step; set by the caller (the sweep's job
+        #: runner shows it as progress). Backends call :meth:`advance`.
+        self.on_progress: ProgressHook | None = None
+
+    def advance(self, units: int) -> None:
+        """Report ``units`` more samples answered (or training steps taken) to ``on_progress``."""
+        if self.on_progress is not None and units:
+            self.on_progress(units)
 
     @abstractmethod
     def params(self) -> ParamCounts:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -156,11 +156,13 @@ def finetune(
     device,
     add_special_tokens: bool = True,
     output_dir: str | None = None,
+    on_step: Callable[[int], None] | None = None,
 ):
     """Train ``model`` on ``(prompt, completion)`` pairs; return ``(model to serve, result)``.
 
     ``pairs`` are used in a seeded shuffle, at most ``config.train_samples`` of them.
     ``output_dir``: the adapter (LoRA/QLoRA) or the full weights and tokenizer are saved there.
+    ``on_step(1)`` is called after each optimizer step (progress).
     """
     if not pairs:
         raise GreenbenchError("variant.finetune.data: no training pairs")
@@ -184,7 +186,9 @@ def finetune(
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0)
 
     steps = count_steps(config, len(examples))
-    losses, tokens = train_loop(model, optimizer, examples, config, steps, tokenizer, device, rng)
+    losses, tokens = train_loop(
+        model, optimizer, examples, config, steps, tokenizer, device, rng, on_step=on_step
+    )
     model.eval()
 
     interval = max(1, round(steps * LOSS_INTERVAL_FRACTION))
@@ -214,8 +218,11 @@ def finetune(
     return model, result
 
 
-def train_loop(model, optimizer, examples, config: FineTune, steps: int, tokenizer, device, rng):
-    """``steps`` AdamW steps over shuffled batches (reshuffled each epoch).
+def train_loop(
+    model, optimizer, examples, config: FineTune, steps: int, tokenizer, device, rng, on_step=None
+):
+    """``steps`` AdamW steps over shuffled batches (reshuffled each epoch); ``on_step(1)`` after
+    each.
 
     Returns (loss per step in nats/token, tokens processed counting prompt and completion).
     """
@@ -239,4 +246,6 @@ def train_loop(model, optimizer, examples, config: FineTune, steps: int, tokeniz
         tokens += int(batch["attention_mask"].sum()) + (
             int((batch["labels"] != -100).sum()) if model.config.is_encoder_decoder else 0
         )
+        if on_step is not None:
+            on_step(1)
     return losses, tokens

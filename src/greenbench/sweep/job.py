@@ -26,10 +26,12 @@ import json
 import statistics
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.models.base import Step
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import failed_record, new_record, now_iso
 
@@ -37,16 +39,45 @@ from greenbench.sweep.record import failed_record, new_record, now_iso
 REFERENCE_MODEL = "smollm2-135m-instruct"
 
 
-def run_job(job: Job) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+class StepReporter:
+    """Turns a backend's ``on_progress(units)`` calls into :class:`Step` events for ``on_step``."""
+
+    def __init__(self, on_step: Callable[[Step], None] | None) -> None:
+        self.on_step = on_step
+        self.phase, self.done, self.total = "", 0, None
+
+    def start(self, phase: str, total: int | None) -> None:
+        """A phase of ``total`` units (None: unknown) begins."""
+        self.phase, self.done, self.total = phase, 0, total
+        self._emit()
+
+    def __call__(self, units: int) -> None:
+        self.done += units
+        self._emit()
+
+    def reach(self, done: int) -> None:
+        """Advance to ``done`` units if the backend reported fewer (one that does not batch)."""
+        if done > self.done:
+            self(done - self.done)
+
+    def _emit(self) -> None:
+        if self.on_step is not None:
+            self.on_step(Step(self.phase, self.done, self.total))
+
+
+def run_job(
+    job: Job, on_step: Callable[[Step], None] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Run ``job`` in this process; return ``(record, per-sample logs)``, never raising.
 
     A failure keeps what was measured before it, with ``status: failed`` and a one-line
     ``error`` (the traceback goes to stderr, which the executor keeps as the job's log).
+    ``on_step`` hears of each phase starting and of each batch answered / training step taken.
     """
     record = new_record(job)
     logs: list[dict[str, Any]] = []
     try:
-        _run(job, record, logs)
+        _run(job, record, logs, StepReporter(on_step))
     except Exception as exc:
         traceback.print_exc(file=sys.stderr)
         message = str(exc).strip().splitlines()
@@ -59,7 +90,7 @@ def run_job(job: Job) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return record, logs
 
 
-def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
+def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]], steps: StepReporter) -> None:
     from greenbench.environment import describe
     from greenbench.models import check_variant
     from greenbench.models.registry import backend_class, backend_kind
@@ -80,17 +111,21 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]]) -> None:
     backend_class(backend_kind(job.model, job.variant))
 
     with _meter(job) as meter:
+        steps.start("load", None)
         if job.model.kind == "estimate":
             backend = _load(job)
         else:
             with meter.window("load") as window:
                 backend = _load(job)
             record["phases"]["load"] = _phase([window.measurement])
+        backend.on_progress = steps
         try:
             _describe(backend, record)
             if job.variant.finetune is not None:
+                steps.start("finetune", job.variant.finetune.steps)
                 _finetune(job, task, backend, meter, record)
-            outputs = _infer(job, task, samples, backend, meter, record)
+            steps.start("inference", len(samples) * job.repeats)
+            outputs = _infer(job, task, samples, backend, meter, record, steps)
         finally:
             backend.close()
 
@@ -202,18 +237,26 @@ def _answer(job: Job, task: Any, samples: list[Any], backend: Any) -> dict[str, 
 
 
 def _infer(
-    job: Job, task: Any, samples: list[Any], backend: Any, meter: Any, record: dict[str, Any]
+    job: Job,
+    task: Any,
+    samples: list[Any],
+    backend: Any,
+    meter: Any,
+    record: dict[str, Any],
+    steps: StepReporter,
 ) -> dict[str, list[Any]]:
     """Answer the samples ``job.repeats`` times, each pass its own window; keep the first."""
     if job.model.kind == "estimate":
         first = _answer(job, task, samples, backend)
+        steps.reach(len(samples))
         record["phases"]["inference"] = _estimated_phase(job, first)
     else:
         measurements = []
         first = None
-        for _ in range(job.repeats):
+        for repeat in range(job.repeats):
             with meter.window("inference") as window:
                 outputs = _answer(job, task, samples, backend)
+            steps.reach(len(samples) * (repeat + 1))
             measurements.append(window.measurement)
             first = first or outputs
         record["phases"]["inference"] = _phase(measurements)

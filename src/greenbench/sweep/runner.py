@@ -1,37 +1,34 @@
-"""The sweep driver behind ``greenbench run``: plan, resume, calibrate, execute, commit, report.
+"""The sweep driver behind ``greenbench run``: plan, resume, execute, commit — nothing else.
 
 :func:`prepare` reads and validates a config (with command-line overrides) and expands it into
 jobs; :func:`run_sweep` runs the jobs not yet done in ``out_dir``:
 
 1. open ``out_dir/results.db``; jobs already recorded ``ok`` are skipped (resume), failed ones
    are run again;
-2. cheap checks of every job (``check_variant``) before any heavy work (local executor);
-3. one idle calibration (``idle_seconds``), passed to every job, so net energy can be given
-   (remote executors calibrate on each node instead);
-4. the executor runs each job in its own process; as each finishes, its record (with the
-   efficiency indexes of every record refreshed) is committed to the store at once and
-   ``out_dir/results.json`` is rewritten atomically (temporary file + ``os.replace``);
-5. the leaderboards (``greenbench.report``), and ``out_dir/report.html``.
+2. the executor's optional ``prepare(jobs, config)`` — for the local executor: cheap checks of
+   every job (``check_variant``) and one idle calibration (``idle_seconds``), before any heavy
+   work; remote executors check and calibrate on each node;
+3. the executor runs each job in its own process; as each finishes, its record is committed to
+   the store at once and ``out_dir/results.json`` is rewritten atomically (temporary file +
+   ``os.replace``).
 
-A driver killed at any point loses at most the job in flight: the store commits per job.
+It prints and renders nothing: the caller passes a ``progress`` display and shows leaderboards
+and reports (``greenbench.cli.sweep_view``, ``greenbench.report``). A driver killed at any point
+loses at most the job in flight: the store commits per job.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-
+from greenbench.environment import describe as describe_environment
 from greenbench.errors import GreenbenchError
 from greenbench.sweep import indexes
 from greenbench.sweep.config import SweepConfig, load_config
-from greenbench.sweep.executors import Executor, get_executor
+from greenbench.sweep.executors import Executor, Preparing, Progress, build_executor
 from greenbench.sweep.plan import Job, expand
 from greenbench.sweep.worker import write_json_atomic
 
@@ -62,10 +59,12 @@ class SweepOutcome:
     """Ids of the jobs run by this call, in the order they finished."""
     failed: list[str] = field(default_factory=list)
     """Ids of the jobs of this call that failed."""
+    stale: int = 0
+    """Jobs in the store from an earlier, different config of the same directory (not planned)."""
+    records: list[dict[str, Any]] = field(default_factory=list)
+    """The plan's records after the call (what results.json holds)."""
     wall_s: float = 0.0
     """Wall-clock time of this call, seconds."""
-    report: Path | None = None
-    """The HTML report, when written."""
 
 
 def prepare(
@@ -118,77 +117,6 @@ def _check_tasks(config: SweepConfig, origin: str) -> None:
             raise GreenbenchError(f"{origin}: tasks[{i}]: {exc}") from None
 
 
-def check_jobs(jobs: list[Job]) -> None:
-    """Cheap per-variant validation (``check_variant``) of every job, before heavy work."""
-    from greenbench.models import check_variant
-
-    seen: set[str] = set()
-    for job in jobs:
-        key = job.model.model_dump_json() + job.variant.model_dump_json()
-        if key not in seen:
-            seen.add(key)
-            try:
-                check_variant(job.model, job.variant)
-            except GreenbenchError as exc:
-                raise GreenbenchError(
-                    f"model {job.model.name!r} variant {job.variant.name!r}: {exc}"
-                ) from None
-
-
-def plan_table(jobs: list[Job], done: set[str] | None = None) -> Table:
-    """The plan as a rich table: id, model, variant, task, samples, note."""
-    added = sum(j.added_as_base for j in jobs)
-    title = f"plan: {len(jobs)} jobs" + (
-        f" ({added} added as the base of a fine-tuned variant)" if added else ""
-    )
-    table = Table(title=title, title_justify="left")
-    for column in ("job id", "model", "variant", "task", "samples"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("note", overflow="fold")
-    for job in jobs:
-        notes = []
-        if job.added_as_base:
-            notes.append("added: base of a fine-tuned variant")
-        if job.base_job_id:
-            notes.append(f"base {job.base_job_id}")
-        if done and job.job_id in done:
-            notes.append("done")
-        samples = str(job.limit) if job.limit else "all"
-        row = (job.job_id, job.model.name, job.variant.name, job.task, samples, "; ".join(notes))
-        table.add_row(*row)
-    return table
-
-
-class RichProgress:
-    """Progress bars for jobs and samples (``executors.base.Progress``)."""
-
-    def __init__(self, progress: Progress, jobs: list[Job]) -> None:
-        self._progress = progress
-        self._jobs = progress.add_task("jobs", total=len(jobs))
-        self._samples = progress.add_task("samples", total=sum(j.limit or 0 for j in jobs) or None)
-
-    def job_started(self, job: Job, *, node: str | None = None) -> None:
-        where = f" on {node}" if node else ""
-        self._progress.update(self._jobs, description=f"jobs: {job.label}{where}")
-
-    def job_finished(self, job: Job, record: dict[str, Any]) -> None:
-        self._progress.advance(self._jobs)
-        self._progress.advance(self._samples, record.get("samples") or job.limit or 0)
-        if record.get("status") != "ok":
-            self._progress.console.print(f"[red]failed[/red] {job.label}: {record.get('error')}")
-
-
-def _progress_bar(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-
-
 class _Committer:
     """``on_result``: commit each record (with refreshed indexes) and rewrite results.json.
 
@@ -229,34 +157,26 @@ def run_sweep(
     config: SweepConfig,
     jobs: list[Job],
     out_dir: str | Path,
-    *,
     executor: Executor | None = None,
-    executor_name: str = "local",
-    executor_options: dict[str, Any] | None = None,
-    console: Console | None = None,
-    calibrate: Callable[[SweepConfig], Any] | None = None,
-    check: Callable[[list[Job]], None] | None = None,
-    report: bool = True,
+    progress: Progress | None = None,
 ) -> SweepOutcome:
-    """Run the jobs of ``jobs`` not yet recorded ok in ``out_dir``; see the module docstring.
+    """Run the jobs of ``jobs`` not yet recorded ok in ``out_dir`` and store their records.
+
+    Prints nothing and renders nothing: ``progress`` (the caller's display) hears of the sweep
+    starting, each job starting and ending, and each job's steps.
 
     Args:
-        executor: an executor to use as is (tests inject one); else ``executor_name`` with
-            ``executor_options`` plus the cool-down, timeout and idle baseline of ``config``
-            (``idle_seconds`` for executors other than local, which calibrate per node).
-        calibrate: ``config -> IdleBaseline | None``; default: the energy meter's idle
-            calibration over ``config.idle_seconds`` (None when 0).
-        check: validation of the jobs to run before any heavy work; default
-            :func:`check_jobs` for the local executor, none for remote ones (the device checks
-            would hold for the driver's machine, not the nodes').
-        report: write ``out_dir/report.html`` at the end.
+        executor: where the jobs run (default: the local executor, ``build_executor``). Its
+            optional ``prepare(jobs, config)`` runs first, before any job (checks, idle
+            calibration); the metadata it returns is kept in the store.
+        progress: receives ``sweep_started`` and the executor's job events; None: silent.
     """
     from greenbench.store import ResultsStore
 
     started = time.perf_counter()
-    console = console or Console(stderr=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    executor = executor if executor is not None else build_executor("local", config, out)
     with ResultsStore(out / "results.db") as store:
         done = set(store.done_job_ids())
         todo = [
@@ -265,73 +185,20 @@ def run_sweep(
             if j.job_id not in done
         ]
         outcome = SweepOutcome(out_dir=out, planned=len(jobs), skipped=len(jobs) - len(todo))
-        console.print(
-            f"sweep {config.name!r}: {len(jobs)} jobs, {outcome.skipped} already done, "
-            f"{len(todo)} to run -> {out}"
-        )
         store.set_meta("config", config.model_dump(mode="json"))
         store.set_meta("plan", [j.job_id for j in jobs])
         if jobs:
             store.set_meta("carbon", jobs[0].carbon)
         committer = _Committer(store, out, outcome, [j.job_id for j in jobs])
-        if committer.stale:
-            console.print(
-                f"note: {out / 'results.db'} also holds {committer.stale} jobs of an earlier "
-                "config (not in this plan); results.json lists this plan's jobs only"
-            )
+        outcome.stale = committer.stale
+        if progress is not None:
+            progress.sweep_started(config.name, outcome, todo)
         if todo:
-            if check is not None or executor_name == "local":
-                # Device checks (CUDA for bitsandbytes…) hold for this machine only: on a
-                # cluster each node checks its own jobs, which then fail one by one.
-                (check or check_jobs)(todo)
-            if executor is None:
-                options: dict[str, Any] = {
-                    "cooldown_s": config.cooldown_s,
-                    "timeout_s": config.job_timeout_s,
-                    "log_dir": out / "logs",
-                }
-                if executor_name == "local":
-                    idle = (calibrate or calibrate_idle)(config)
-                    if idle is not None:
-                        store.set_meta("idle", idle.to_dict())
-                    options["idle"] = idle
-                else:  # each node calibrates its own idle power
-                    options["idle_seconds"] = config.idle_seconds
-                executor = get_executor(executor_name, **options, **(executor_options or {}))
-            _environment_meta(store)
-            with _progress_bar(console) as bar:
-                executor.run(todo, committer, progress=RichProgress(bar, todo))
-        records = committer.refresh()
+            if isinstance(executor, Preparing):
+                for key, value in executor.prepare(todo, config).items():
+                    store.set_meta(key, value)
+            store.set_meta("environment", describe_environment())
+            executor.run(todo, committer, progress=progress)
+        outcome.records = committer.refresh()
     outcome.wall_s = time.perf_counter() - started
-    from greenbench.report.terminal import print_leaderboard
-
-    # The leaderboards go to stdout (progress and notes to stderr), full width when piped.
-    board = Console()
-    print_leaderboard(records, board if board.is_terminal else Console(width=160))
-    if report:
-        outcome.report = _write_report(out, console)
     return outcome
-
-
-def calibrate_idle(config: SweepConfig) -> Any:
-    """Idle baseline over ``config.idle_seconds`` with the config's meter (None when 0 s)."""
-    if config.idle_seconds <= 0:
-        return None
-    from greenbench.energy import EnergyMeter
-
-    with EnergyMeter(meter=config.meter) as meter:
-        return meter.calibrate_idle(config.idle_seconds)
-
-
-def _environment_meta(store: Any) -> None:
-    from greenbench.environment import describe
-
-    store.set_meta("environment", describe())
-
-
-def _write_report(out: Path, console: Console) -> Path | None:
-    from greenbench.report.html import write_html
-
-    path = write_html(out)
-    console.print(f"report: {path}")
-    return path

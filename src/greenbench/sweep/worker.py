@@ -8,8 +8,12 @@ or an uncaught exception leaves no result: :func:`run_in_subprocess` then builds
 record in the parent from the last line the worker printed to stderr.
 
 ``--runner module:function`` swaps the job function (default :data:`DEFAULT_RUNNER`); the
-function takes a ``Job`` and returns ``(record, samples)``. Tests use it to run fast fake jobs
-through the real process boundary.
+function takes a ``Job`` and an ``on_step`` callback and returns ``(record, samples)``. Tests use
+it to run fast fake jobs through the real process boundary.
+
+``--progress-fd N``: the worker writes one JSON line per :class:`~greenbench.models.base.Step`
+(``{"phase", "done", "total"}``) to that inherited pipe; :func:`run_in_subprocess` reads them on
+a thread and hands each to its ``on_step``, so the driver's progress bar moves per batch.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from greenbench.models.base import Step
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import failed_record
 
@@ -34,9 +40,11 @@ from greenbench.sweep.record import failed_record
 DEFAULT_RUNNER = "greenbench.sweep.job:run_job"
 
 JobResult = tuple[dict[str, Any], list[dict[str, Any]]]
+#: Receives a job's progress steps.
+OnStep = Callable[[Step], None]
 
 
-def resolve_runner(path: str) -> Callable[[Job], JobResult]:
+def resolve_runner(path: str) -> Callable[[Job, OnStep | None], JobResult]:
     """Import ``module:function``."""
     module, _, name = path.partition(":")
     return getattr(importlib.import_module(module), name)
@@ -64,12 +72,14 @@ def run_in_subprocess(
     runner: str = DEFAULT_RUNNER,
     log_path: Path | None = None,
     env: dict[str, str] | None = None,
+    on_step: OnStep | None = None,
 ) -> JobResult:
     """Run ``job`` in a fresh Python process; never raises for a failure of the job itself.
 
     Returns ``(record, samples)``: the worker's result, or a failed record naming the exit
     status, the signal, the timeout or the worker's last stderr line. The worker's stderr goes
-    to ``log_path`` when given (kept for reading), else to a temporary file.
+    to ``log_path`` when given (kept for reading), else to a temporary file. ``on_step`` is
+    called (on a reader thread) with each progress step the worker reports.
     """
     with tempfile.TemporaryDirectory(prefix="greenbench-job-") as tmp:
         job_file = Path(tmp) / "job.json"
@@ -77,13 +87,24 @@ def run_in_subprocess(
         job_file.write_text(job.model_dump_json(), encoding="utf-8")
         log = Path(log_path) if log_path else Path(tmp) / "stderr.log"
         log.parent.mkdir(parents=True, exist_ok=True)
+        read_fd, write_fd = os.pipe()
         cmd = [sys.executable, "-m", "greenbench.sweep.worker", str(job_file), str(result_file)]
-        cmd += ["--runner", runner, "--parent", str(os.getpid())]
+        cmd += ["--runner", runner, "--parent", str(os.getpid()), "--progress-fd", str(write_fd)]
         env = _worker_env(env)
-        with open(log, "wb") as err:
-            proc = subprocess.Popen(
-                cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True
-            )
+        with open(log, "wb") as err, os.fdopen(read_fd, encoding="utf-8") as steps:
+            try:
+                proc = subprocess.Popen(
+                    cmd,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                    env=env,
+                    start_new_session=True,
+                    pass_fds=(write_fd,),
+                )
+            finally:
+                os.close(write_fd)  # the worker holds the only write end: EOF when it exits
+            reader = threading.Thread(target=_read_steps, args=(steps, on_step), daemon=True)
+            reader.start()
             try:
                 code = proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
@@ -92,10 +113,25 @@ def run_in_subprocess(
             except BaseException:
                 _kill_group(proc)
                 raise
+            finally:
+                reader.join(timeout=5)
         if code == 0 and result_file.is_file():
             result = json.loads(result_file.read_text(encoding="utf-8"))
             return result["record"], result.get("samples", [])
         return failed_record(job, _exit_reason(code, log)), []
+
+
+def _read_steps(lines: IO[str], on_step: OnStep | None) -> None:
+    """Hand each JSON step line of the worker's progress pipe to ``on_step`` until EOF."""
+    for line in lines:
+        if on_step is None:
+            continue
+        try:
+            data = json.loads(line)
+            step = Step(str(data["phase"]), int(data["done"]), data.get("total"))
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn line from a killed worker: progress only, nothing lost
+        on_step(step)
 
 
 def _worker_env(env: dict[str, str] | None) -> dict[str, str]:
@@ -149,13 +185,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("result", type=Path, help="where to write {record, samples}")
     parser.add_argument("--runner", default=DEFAULT_RUNNER, help="module:function running a job")
     parser.add_argument("--parent", type=int, default=None, help="pid of the driver")
+    parser.add_argument("--progress-fd", type=int, default=None, help="pipe for progress steps")
     args = parser.parse_args(argv)
     if args.parent is not None:
         _die_with_parent(args.parent)
     job = Job.model_validate_json(args.job.read_text(encoding="utf-8"))
-    record, samples = resolve_runner(args.runner)(job)
+    with _step_writer(args.progress_fd) as on_step:
+        record, samples = resolve_runner(args.runner)(job, on_step)
     write_json_atomic(args.result, {"record": record, "samples": samples})
     return 0
+
+
+@contextlib.contextmanager
+def _step_writer(fd: int | None):
+    """``on_step`` writing each step as a JSON line to ``fd`` (None: no progress wanted)."""
+    if fd is None:
+        yield None
+        return
+    with os.fdopen(fd, "w", encoding="utf-8", buffering=1) as pipe:
+
+        def on_step(step: Step) -> None:
+            with contextlib.suppress(BrokenPipeError):
+                pipe.write(
+                    json.dumps({"phase": step.phase, "done": step.done, "total": step.total}) + "\n"
+                )
+
+        yield on_step
 
 
 if __name__ == "__main__":

@@ -140,7 +140,11 @@ class HFBackend(Backend):
             return self._decode(batch, inputs, out, stop)
 
         return run_batches(
-            requests, batch_size, generate_batch, back_off=self.variant.batch_size == "auto"
+            requests,
+            batch_size,
+            generate_batch,
+            back_off=self.variant.batch_size == "auto",
+            on_done=self.advance,
         )
 
     def format_prompt(self, prompt: str) -> str:
@@ -257,6 +261,7 @@ class HFBackend(Backend):
                 logits = self.model(pixel_values=pixels).logits
             for row in logits.topk(k, dim=-1).indices.tolist():
                 labels.append([str(id2label[i]) for i in row])
+            self.advance(len(logits))
         return labels
 
     # -- fine-tuning -----------------------------------------------------------------------------
@@ -289,6 +294,7 @@ class HFBackend(Backend):
             device=self.loaded.device,
             add_special_tokens=self.add_special_tokens,
             output_dir=output_dir,
+            on_step=self.advance,
         )
         self._finetune = result
         return result

@@ -87,10 +87,12 @@ def run_batches(
     generate_batch: Callable[[list[Request]], list[tuple[str, int, int]]],
     *,
     back_off: bool,
+    on_done: Callable[[int], None] | None = None,
 ) -> list[Generation]:
     """Run ``requests`` longest first in batches; return Generations in input order.
 
-    ``generate_batch`` returns ``(text, prompt_tokens, generated_tokens)`` per request.
+    ``generate_batch`` returns ``(text, prompt_tokens, generated_tokens)`` per request;
+    ``on_done(n)`` hears of each batch of ``n`` requests answered.
 
     ``back_off``: on CUDA out-of-memory halve the batch and retry (``batch_size: auto``);
     otherwise the error says which variant field to change.
@@ -116,6 +118,8 @@ def run_batches(
         for request, (text, prompt_tokens, count) in zip(batch, outputs, strict=True):
             results[request.index] = Generation(text, prompt_tokens, count)
         start += len(batch)
+        if on_done is not None:
+            on_done(len(batch))
     return [r for r in results if r is not None]
 
 

@@ -160,10 +160,10 @@ class ZooClassifierBackend(Backend):
     def logits(self, images: Sequence[Any]) -> np.ndarray:
         """Raw class scores, float32 array of shape (N, classes), in input order."""
         size = AUTO_BATCH_SIZE if self.variant.batch_size == "auto" else self.variant.batch_size
-        chunks = [
-            self._forward(self.preprocess(images[i : i + size]))
-            for i in range(0, len(images), size)
-        ]
+        chunks = []
+        for start in range(0, len(images), size):
+            chunks.append(self._forward(self.preprocess(images[start : start + size])))
+            self.advance(len(chunks[-1]))
         return np.concatenate(chunks) if chunks else np.empty((0, len(self.preprocess.labels)))
 
     def classify(self, images: Sequence[Any], *, top_k: int = 5) -> list[list[str]]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from greenbench.errors import GreenbenchError
-from greenbench.sweep.executors.base import Executor, OnResult, Progress
+from greenbench.sweep.executors.base import Executor, OnResult, Preparing, Progress
+
+if TYPE_CHECKING:
+    from greenbench.sweep.config import SweepConfig
 
 #: Executor name -> ``module:class``; the class is imported only when asked for.
 EXECUTORS = {
@@ -14,7 +18,15 @@ EXECUTORS = {
     "ray": "greenbench.sweep.executors.ray_executor:RayExecutor",
 }
 
-__all__ = ["EXECUTORS", "Executor", "OnResult", "Progress", "get_executor"]
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "OnResult",
+    "Preparing",
+    "Progress",
+    "build_executor",
+    "get_executor",
+]
 
 
 def get_executor(name: str, **options: Any) -> Executor:
@@ -28,3 +40,17 @@ def get_executor(name: str, **options: Any) -> Executor:
         extra = " (install greenbench[ray])" if name == "ray" else ""
         raise GreenbenchError(f"--executor {name}: cannot import {module}: {exc}{extra}") from None
     return factory(**options)
+
+
+def build_executor(name: str, config: SweepConfig, out_dir: str | Path, **options: Any) -> Executor:
+    """Executor ``name`` with the config's cool-down and per-job timeout, worker logs in
+    ``out_dir/logs``, plus ``options``. Remote executors get the config's ``idle_seconds``
+    (each node calibrates its own idle power); the local one calibrates in ``prepare``."""
+    settings: dict[str, Any] = {
+        "cooldown_s": config.cooldown_s,
+        "timeout_s": config.job_timeout_s,
+        "log_dir": Path(out_dir) / "logs",
+    }
+    if name != "local":
+        settings["idle_seconds"] = config.idle_seconds
+    return get_executor(name, **settings, **options)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from greenbench.errors import GreenbenchError
 from greenbench.sweep.executors.base import OnResult, Progress
 from greenbench.sweep.plan import Job
 from greenbench.sweep.worker import DEFAULT_RUNNER, run_in_subprocess
+
+if TYPE_CHECKING:
+    from greenbench.energy import IdleBaseline
+    from greenbench.sweep.config import SweepConfig
 
 
 class LocalExecutor:
@@ -18,30 +23,49 @@ class LocalExecutor:
     Jobs run one at a time because they share the machine whose energy is measured.
 
     Args:
-        idle: the driver's idle baseline (``IdleBaseline``), passed to every job; None: gross
-            energy only.
+        idle: the idle baseline passed to every job; None: :meth:`prepare` calibrates one over
+            the config's ``idle_seconds`` (none when 0: gross energy only).
         cooldown_s: pause between two jobs, seconds, so one job's heat and turbo state do not
             leak into the next one's measurement.
         timeout_s: wall-clock limit per job, seconds (None: no limit); a job past it is killed
             and recorded failed.
         log_dir: where each worker's stderr is kept as ``<job_id>.log`` (None: discarded).
         runner: ``module:function`` running one job inside the worker.
+        check: validate every job's variant on this machine in :meth:`prepare` (tests running
+            fake jobs turn it off).
     """
 
     def __init__(
         self,
-        idle: Any = None,
+        idle: IdleBaseline | None = None,
         cooldown_s: float = 0.0,
         timeout_s: float | None = None,
         *,
         log_dir: str | Path | None = None,
         runner: str = DEFAULT_RUNNER,
+        check: bool = True,
     ) -> None:
         self.idle = idle
         self.cooldown_s = cooldown_s
         self.timeout_s = timeout_s
         self.log_dir = Path(log_dir) if log_dir else None
         self.runner = runner
+        self.check = check
+
+    def prepare(self, jobs: Sequence[Job], config: SweepConfig) -> dict[str, Any]:
+        """Before any heavy work: check every job's variant on this machine (CUDA for
+        bitsandbytes…), then calibrate the idle baseline unless one was given.
+
+        Returns ``{"idle": baseline}`` for the store when there is a baseline.
+        """
+        if self.check:
+            check_jobs(jobs)
+        if self.idle is None and config.idle_seconds > 0:
+            from greenbench.energy import EnergyMeter
+
+            with EnergyMeter(meter=config.meter) as meter:
+                self.idle = meter.calibrate_idle(config.idle_seconds)
+        return {"idle": self.idle.to_dict()} if self.idle is not None else {}
 
     def run(
         self, jobs: Sequence[Job], on_result: OnResult, *, progress: Progress | None = None
@@ -59,7 +83,32 @@ class LocalExecutor:
                 timeout_s=self.timeout_s,
                 runner=self.runner,
                 log_path=log,
+                on_step=_step_callback(progress, job),
             )
             on_result(record, samples)
             if progress is not None:
                 progress.job_finished(job, record)
+
+
+def _step_callback(progress: Progress | None, job: Job):
+    """``on_step`` forwarding a worker's steps of ``job`` to ``progress`` (None without one)."""
+    if progress is None:
+        return None
+    return lambda step: progress.job_step(job, step)
+
+
+def check_jobs(jobs: Sequence[Job]) -> None:
+    """Cheap per-variant validation (``check_variant``) of every job, before heavy work."""
+    from greenbench.models import check_variant
+
+    seen: set[str] = set()
+    for job in jobs:
+        key = job.model.model_dump_json() + job.variant.model_dump_json()
+        if key not in seen:
+            seen.add(key)
+            try:
+                check_variant(job.model, job.variant)
+            except GreenbenchError as exc:
+                raise GreenbenchError(
+                    f"model {job.model.name!r} variant {job.variant.name!r}: {exc}"
+                ) from None
