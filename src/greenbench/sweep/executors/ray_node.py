@@ -19,7 +19,7 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from greenbench.sweep.plan import Job
 from greenbench.sweep.worker import run_in_subprocess
@@ -41,6 +41,32 @@ LOG_TAIL_BYTES = 256 * 1024
 
 class WorkerDied(RuntimeError):
     """The job's worker process was killed by a signal; Ray retries the task on this error."""
+
+
+class NodeFacts(TypedDict):
+    """What :func:`calibrate_node` found on a node; the driver hands it to each job there."""
+
+    node: dict[str, Any]
+    """:func:`node_identity`."""
+    environment: dict[str, Any]
+    """The node's hardware and software (``greenbench.environment.describe()``)."""
+    carbon: dict[str, Any] | None
+    """The node's location from its labels (:func:`node_carbon`; None: the sweep's)."""
+    gpu_ids: list[str]
+    """The node's GPUs in the CUDA order of the idle baselines' ``gpu:<i>`` components."""
+    idle: dict[str, dict[str, Any]]
+    """Meter name -> ``IdleBaseline.to_dict()`` (empty: not calibrated, gross energy)."""
+
+
+class JobOutcome(TypedDict):
+    """What :func:`run_on_node` sends back to the driver for one job."""
+
+    record: dict[str, Any]
+    """The job record (ok or failed; docs/records.md), with ``node`` set."""
+    samples: list[dict[str, Any]]
+    """Its per-sample logs."""
+    log: str
+    """The tail of the worker's stderr (at most ``LOG_TAIL_BYTES``)."""
 
 
 def node_identity() -> dict[str, Any]:
@@ -68,7 +94,7 @@ def _label(value: Any) -> str:
     return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def calibrate_node(meters: list[str], seconds: float) -> dict[str, Any]:
+def calibrate_node(meters: list[str], seconds: float) -> NodeFacts:
     """Describe this node and measure its idle power with each meter in ``meters``.
 
     Args:
@@ -76,10 +102,8 @@ def calibrate_node(meters: list[str], seconds: float) -> dict[str, Any]:
         seconds: calibration window per meter, seconds; 0 skips calibration (gross energy).
 
     Returns:
-        ``{"node": node_identity(), "environment": describe(), "carbon": node_carbon(...),
-        "gpu_ids": [...], "idle": {meter: IdleBaseline.to_dict()}}``; ``gpu_ids`` are the
-        devices Ray gave this task (all of the node's), in the CUDA order the baseline's
-        ``gpu:<i>`` components use.
+        The node's facts; its ``gpu_ids`` are the devices Ray gave this task (all of the
+        node's).
 
     Raises:
         GreenbenchError: a meter cannot read this node's counters, or its location labels are
@@ -157,12 +181,12 @@ def node_carbon(labels: dict[str, str]) -> dict[str, Any] | None:
 
 def run_on_node(
     job_data: dict[str, Any],
-    facts: dict[str, Any],
+    facts: NodeFacts,
     *,
     cooldown_s: float,
     timeout_s: float | None,
     runner: str,
-) -> dict[str, Any]:
+) -> JobOutcome:
     """Run one job in a worker process on this node.
 
     Args:
@@ -174,8 +198,8 @@ def run_on_node(
         runner: ``module:function`` the worker runs the job with.
 
     Returns:
-        ``{"record", "samples", "log"}``: the worker's record (ok or failed, with ``node`` set),
-        its per-sample logs and the tail of its stderr.
+        The worker's record (ok or failed, with ``node`` set), its per-sample logs and the tail
+        of its stderr.
 
     Raises:
         WorkerDied: the worker was killed by a signal (Ray retries the task).
