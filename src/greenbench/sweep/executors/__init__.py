@@ -43,14 +43,13 @@ def get_executor(name: str, **options: Any) -> Executor:
 
 
 def build_executor(name: str, config: SweepConfig, out_dir: str | Path, **options: Any) -> Executor:
-    """Executor ``name`` with the config's cool-down and per-job timeout, worker logs in
-    ``out_dir/logs``, plus ``options``. Remote executors get the config's ``idle_seconds``
-    (each node calibrates its own idle power); the local one calibrates in ``prepare``."""
+    """Executor ``name`` with the config's idle calibration, cool-down and per-job timeout,
+    worker logs in ``out_dir/logs``, plus ``options`` (where the local executor calibrates idle
+    power once, the Ray executor calibrates each node)."""
     settings: dict[str, Any] = {
+        "idle_seconds": config.idle_seconds,
         "cooldown_s": config.cooldown_s,
         "timeout_s": config.job_timeout_s,
         "log_dir": Path(out_dir) / "logs",
     }
-    if name != "local":
-        settings["idle_seconds"] = config.idle_seconds
     return get_executor(name, **settings, **options)

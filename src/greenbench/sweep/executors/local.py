@@ -24,11 +24,12 @@ class LocalExecutor:
 
     Args:
         idle: the idle baseline passed to every job; None: :meth:`prepare` calibrates one over
-            the config's ``idle_seconds`` (none when 0: gross energy only).
+            ``idle_seconds`` (none when 0: gross energy only).
         cooldown_s: pause between two jobs, seconds, so one job's heat and turbo state do not
             leak into the next one's measurement.
         timeout_s: wall-clock limit per job, seconds (None: no limit); a job past it is killed
             and recorded failed.
+        idle_seconds: idle calibration in :meth:`prepare`, seconds (0: none).
         log_dir: where each worker's stderr is kept as ``<job_id>.log`` (None: discarded).
         runner: ``module:function`` running one job inside the worker.
         check: validate every job's variant on this machine in :meth:`prepare` (tests running
@@ -41,11 +42,13 @@ class LocalExecutor:
         cooldown_s: float = 0.0,
         timeout_s: float | None = None,
         *,
+        idle_seconds: float = 0.0,
         log_dir: str | Path | None = None,
         runner: str = DEFAULT_RUNNER,
         check: bool = True,
     ) -> None:
         self.idle = idle
+        self.idle_seconds = idle_seconds
         self.cooldown_s = cooldown_s
         self.timeout_s = timeout_s
         self.log_dir = Path(log_dir) if log_dir else None
@@ -54,17 +57,18 @@ class LocalExecutor:
 
     def prepare(self, jobs: Sequence[Job], config: SweepConfig) -> dict[str, Any]:
         """Before any heavy work: check every job's variant on this machine (CUDA for
-        bitsandbytes…), then calibrate the idle baseline unless one was given.
+        bitsandbytes…), then calibrate the idle baseline with the config's meter over
+        ``idle_seconds`` unless a baseline was given.
 
         Returns ``{"idle": baseline}`` for the store when there is a baseline.
         """
         if self.check:
             check_jobs(jobs)
-        if self.idle is None and config.idle_seconds > 0:
+        if self.idle is None and self.idle_seconds > 0:
             from greenbench.energy import EnergyMeter
 
             with EnergyMeter(meter=config.meter) as meter:
-                self.idle = meter.calibrate_idle(config.idle_seconds)
+                self.idle = meter.calibrate_idle(self.idle_seconds)
         return {"idle": self.idle.to_dict()} if self.idle is not None else {}
 
     def run(
