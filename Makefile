@@ -29,15 +29,20 @@ TEST_EXTRAS := all,test
 
 # install EXTRAS: torch's CPU build without its dependencies (pip: it lies on disk), then the
 # package with EXTRAS and every dependency (uv, else pip), constrained so torch stays that build.
+# Bytecode is compiled at install (pip does by default, uv on --compile-bytecode): every sweep job
+# is a fresh process importing torch and transformers, and without .pyc files (uv writes none, and
+# PYTHONDONTWRITEBYTECODE stops Python caching them) each process recompiles ~3,000 modules —
+# 8 s of a job's start-up on this 2-core machine. greenbench's own editable sources too.
 define install
 	$(PIP) install -q --no-deps "$(TORCH_SPEC)"
 	if [ -x $(UV) ]; then \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
-			$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) -e ".[$(1)]"; \
+			$(UV) pip install -q --compile-bytecode --python $(PY) -c $(CONSTRAINTS) -e ".[$(1)]"; \
 	else \
 		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
 			$(PIP) install -q -c $(CONSTRAINTS) -e ".[$(1)]"; \
 	fi
+	$(PY) -m compileall -q src
 endef
 
 $(VENV)/bin/python:
