@@ -7,7 +7,12 @@ from transformers import AutoTokenizer
 
 from greenbench.errors import GreenbenchError
 from greenbench.models import Generation, ModelSpec, Variant, load_backend
-from greenbench.models.backends.hf_generate import CPU_AUTO_BATCH, cut_at_stop, run_batches
+from greenbench.models.backends.hf_generate import (
+    CPU_AUTO_BATCH,
+    cut_at_stop,
+    fastest_batch_size,
+    run_batches,
+)
 
 
 def _causal(path, **variant):
@@ -21,14 +26,27 @@ def test_batched_greedy_equals_one_at_a_time(causal_dir, prompts):
     assert all(g.generated_tokens == 10 for g in batched)  # random weights rarely emit EOS
 
 
-def test_auto_batch_size_on_cpu_matches_fixed(causal_dir, prompts):
+def test_auto_batch_size_on_cpu_is_timed_and_matches_fixed(causal_dir, prompts):
     backend = _causal(causal_dir, batch_size="auto")
-    assert backend._batch_size(backend._requests(prompts, None), 8) == min(
-        CPU_AUTO_BATCH, len(prompts)
-    )
-    assert backend.generate(prompts, max_new_tokens=6) == _causal(
-        causal_dir, batch_size=1
-    ).generate(prompts, max_new_tokens=6)
+    out = backend.generate(prompts, max_new_tokens=6)
+    assert out == _causal(causal_dir, batch_size=1).generate(prompts, max_new_tokens=6)
+    picked = backend.describe()["auto_batch_size"][6]  # what the timing picked, per length
+    assert picked in (1, 2, 4, 8, 16, 32) and picked <= min(CPU_AUTO_BATCH, len(prompts))
+
+
+def test_the_cpu_probe_keeps_the_fastest_batch_and_stops_past_the_peak():
+    # seconds per batch: 1 prompt 1.0 s, 2 in 1.2 s, 4 in 1.6 s (peak: 2.5/s), 8 in 3.5 s
+    times = {1: 1.0, 2: 1.2, 4: 1.6, 8: 3.5, 16: 6.0}
+    tried: list[int] = []
+
+    def time_batch(size: int) -> float:
+        tried.append(size)
+        return times[size]
+
+    assert fastest_batch_size(time_batch, 16) == 4
+    assert tried == [1, 2, 4, 8]  # stopped at the first size that did not pay
+    assert fastest_batch_size(lambda n: 1.0, 3) == 2  # the limit bounds the doubling
+    assert fastest_batch_size(lambda n: float(n), 16) == 1  # no gain from batching at all
 
 
 def test_prompt_tokens_count_the_chat_template(causal_dir, prompts):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,8 +21,10 @@ from greenbench.errors import GreenbenchError
 from greenbench.models.backends import hf_inputs
 from greenbench.models.backends.hf_generate import (
     CPU_AUTO_BATCH,
+    CPU_PROBE_TOKENS,
     GPU_AUTO_BATCH_MAX,
     Request,
+    fastest_batch_size,
     finish,
     probe_batch_size,
     run_batches,
@@ -41,7 +44,10 @@ class HFBackend(Backend):
 
     ``batch_size: auto`` probes on CUDA (doubling on the longest prompts with one prefill each,
     up to :data:`GPU_AUTO_BATCH_MAX`, keeping the largest that fits; an out-of-memory error later
-    halves it) and is :data:`CPU_AUTO_BATCH` (or the number of prompts, if fewer) on CPU.
+    halves it). On CPU it times batches of the longest prompts (doubling from 1, at most
+    :data:`CPU_AUTO_BATCH` or the number of prompts, :data:`CPU_PROBE_TOKENS` new tokens each) and
+    keeps the one answering the most prompts per second. ``describe()["auto_batch_size"]`` says
+    what was picked, per ``max_new_tokens``.
     """
 
     kind = "hf"
@@ -221,14 +227,26 @@ class HFBackend(Backend):
     def _batch_size(self, requests: list[Request], max_new_tokens: int) -> int:
         if self.variant.batch_size != "auto":
             return self.variant.batch_size
-        if self.loaded.device.type != "cuda":
-            return min(CPU_AUTO_BATCH, len(requests))
         if max_new_tokens not in self._auto_batch:
             longest = sorted(requests, key=lambda r: -r.length)
-            self._auto_batch[max_new_tokens] = probe_batch_size(
-                lambda size: self._probe(longest, size, max_new_tokens), GPU_AUTO_BATCH_MAX
-            )
+            if self.loaded.device.type == "cuda":
+                size = probe_batch_size(
+                    lambda n: self._probe(longest, n, max_new_tokens), GPU_AUTO_BATCH_MAX
+                )
+            else:
+                limit = min(CPU_AUTO_BATCH, len(requests))
+                size = fastest_batch_size(lambda n: self._time_batch(longest[:n]), limit)
+            self._auto_batch[max_new_tokens] = size
         return min(self._auto_batch[max_new_tokens], len(requests))
+
+    def _time_batch(self, batch: list[Request]) -> float:
+        """Wall time (s) of one greedy batch of :data:`CPU_PROBE_TOKENS` new tokens."""
+        inputs = self._batch_inputs(batch)
+        config = self._generation_config(CPU_PROBE_TOKENS, ())
+        start = time.perf_counter()
+        with torch.inference_mode():
+            self.model.generate(**inputs, generation_config=config)
+        return time.perf_counter() - start
 
     def _probe(self, longest: list[Request], size: int, max_new_tokens: int) -> None:
         """One forward pass over ``size`` copies-or-longest prompts extended by the tokens to come

@@ -17,9 +17,14 @@ import torch
 from greenbench.errors import GreenbenchError
 from greenbench.models.base import Generation, cut_at_stop
 
-#: Largest batch ``batch_size: auto`` uses on CPU, where running out of memory kills the process
+#: Largest batch ``batch_size: auto`` tries on CPU, where running out of memory kills the process
 #: instead of raising: 32 rows keep a 1B-parameter model's KV cache within a few GB.
 CPU_AUTO_BATCH = 32
+#: New tokens each candidate batch generates when ``batch_size: auto`` times batches on CPU.
+CPU_PROBE_TOKENS = 4
+#: A doubled batch must answer this much faster (prompts per second) to be preferred: below it the
+#: extra padding and memory buy nothing, and the probe stops.
+CPU_PROBE_GAIN = 1.1
 #: Largest batch ``batch_size: auto`` probes on a GPU.
 GPU_AUTO_BATCH_MAX = 512
 
@@ -137,3 +142,20 @@ def probe_batch_size(try_batch: Callable[[int], None], limit: int) -> int:
         best = size
         size *= 2
     return min(best, limit)
+
+
+def fastest_batch_size(time_batch: Callable[[int], float], limit: int) -> int:
+    """The batch size (doubling from 1, at most ``limit``) answering the most prompts per second.
+
+    ``time_batch(size)`` runs one batch of ``size`` prompts and returns its wall time in seconds.
+    Doubling stops at the first size that is not :data:`CPU_PROBE_GAIN` times faster per prompt
+    than the best so far (throughput has peaked: on a CPU the cores saturate long before memory).
+    """
+    best, best_rate, size = 1, 0.0, 1
+    while size <= limit:
+        rate = size / max(time_batch(size), 1e-9)
+        if rate < best_rate * CPU_PROBE_GAIN:
+            break
+        best, best_rate = size, rate
+        size *= 2
+    return best
