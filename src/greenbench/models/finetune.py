@@ -8,6 +8,12 @@ callbacks, evaluation hooks and checkpointing, whose cost would be billed to the
 - Optimizer: AdamW at a constant ``learning_rate`` (no schedule, no warmup), no weight decay.
 - Length: ``steps`` optimizer steps if set, else ``epochs`` passes (default 1) over the pairs.
 - Sequences longer than :data:`MAX_TOKENS` are truncated (prompt first kept, completion cut).
+- Shared prompt prefix (causal models): when every sequence of a batch starts with the same
+  :data:`MIN_SHARED_PREFIX` or more prompt tokens (a task's instructions and schema), that prefix
+  is run once and its key/value cache repeated for each row — gradients flow through the repeat,
+  so loss and gradients are those of the padded batch (to float rounding) at a fraction of the
+  compute: a text-to-SQL batch of 4 on SmolLM2-135M runs ~2.5× fewer tokens (with LoRA dropout,
+  the rows share the prefix's dropout mask).
 - After LoRA the adapter is saved, then merged into the base weights (what one deploys; inference
   costs what the base model costs). After QLoRA it stays unmerged (merging into 4-bit weights
   would round them). A variant quantized ``int8-dynamic`` is quantized after the merge.
@@ -15,6 +21,7 @@ callbacks, evaluation hooks and checkpointing, whose cost would be billed to the
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -30,6 +37,8 @@ from greenbench.models.spec import FineTune
 MAX_TOKENS = 1024
 #: ``loss_first`` / ``loss_last`` average this fraction of the steps (at least one step).
 LOSS_INTERVAL_FRACTION = 0.2
+#: Shortest common prompt prefix (tokens) a batch runs once instead of once per row.
+MIN_SHARED_PREFIX = 32
 
 
 def linear_module_names(model) -> list[str]:
@@ -224,7 +233,7 @@ def train_loop(
     """``steps`` AdamW steps over shuffled batches (reshuffled each epoch); ``on_step(1)`` after
     each.
 
-    Returns (loss per step in nats/token, tokens processed counting prompt and completion).
+    Returns (loss per step in nats/token, tokens trained on: prompt and completion per sequence).
     """
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     model.train()
@@ -237,15 +246,61 @@ def train_loop(
             rng.shuffle(epoch)
             order.extend(epoch)
         picked, order = order[: config.batch_size], order[config.batch_size :]
-        batch = collate([examples[i] for i in picked], pad_id, device)
-        loss = model(**batch).loss
+        rows = [examples[i] for i in picked]
+        loss = batch_loss(model, rows, pad_id, device)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         losses.append(float(loss.detach()))
-        tokens += int(batch["attention_mask"].sum()) + (
-            int((batch["labels"] != -100).sum()) if model.config.is_encoder_decoder else 0
-        )
+        tokens += sum(len(e["input_ids"]) + _decoder_tokens(model, e) for e in rows)
         if on_step is not None:
             on_step(1)
     return losses, tokens
+
+
+def _decoder_tokens(model, example: dict[str, list[int]]) -> int:
+    return len(example["labels"]) if model.config.is_encoder_decoder else 0
+
+
+def batch_loss(model, rows: list[dict[str, list[int]]], pad_id: int, device) -> torch.Tensor:
+    """Mean completion-token cross-entropy of ``rows``, running a shared prompt prefix once."""
+    shared = 0 if model.config.is_encoder_decoder else shared_prefix(rows)
+    if len(rows) < 2 or shared < MIN_SHARED_PREFIX:
+        return model(**collate(rows, pad_id, device)).loss
+    prefix = torch.tensor([rows[0]["input_ids"][:shared]], device=device)
+    out = model(input_ids=prefix, use_cache=True)
+    cache = out.cache if getattr(out, "cache", None) is not None else out.past_key_values
+    cache.batch_repeat_interleave(len(rows))
+    rest = collate(
+        [{"input_ids": e["input_ids"][shared:], "labels": e["labels"][shared:]} for e in rows],
+        pad_id,
+        device,
+    )
+    seen = torch.ones((len(rows), shared), dtype=rest["attention_mask"].dtype, device=device)
+    rest["attention_mask"] = torch.cat([seen, rest["attention_mask"]], dim=1)
+    return model(**rest, **{_cache_argument(model): cache}, use_cache=True).loss
+
+
+def _cache_argument(model) -> str:
+    """The forward argument taking a KV cache: ``cache`` (transformers 5.x), else the older
+    ``past_key_values``."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(base.forward).parameters else "past_key_values"
+
+
+def shared_prefix(rows: list[dict[str, list[int]]]) -> int:
+    """Tokens at the start of every row's ``input_ids`` that are the same prompt tokens in all.
+
+    Stops before the first labelled token and leaves each row at least two tokens after it:
+    the loss's one-token shift means the prefix's last position predicts no label, so running
+    the prefix apart loses no term of the loss.
+    """
+    first = rows[0]["input_ids"]
+    limit = min(len(e["input_ids"]) for e in rows) - 2
+    for e in rows:
+        labelled = [i for i, label in enumerate(e["labels"]) if label != -100]
+        limit = min(limit, (labelled[0] if labelled else len(e["labels"])) - 1)
+    n = 0
+    while n < limit and all(e["input_ids"][n] == first[n] for e in rows):
+        n += 1
+    return n
