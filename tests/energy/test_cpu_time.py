@@ -1,4 +1,4 @@
-"""The CPU-time source (meter `estimate`) on real busy loops: CPU-time based, so robust on a loaded machine."""
+"""The CPU-time source (meter `estimate`) on real busy loops: robust on a loaded machine."""
 
 from __future__ import annotations
 

@@ -83,8 +83,7 @@ def _build(options: SourceOptions) -> CpuTimeSource:
 
 def _probe() -> str:
     return (
-        f"estimates cpu (cpu-time x {this_cpu().describe()}) and ram "
-        f"(rss x {RAM_W_PER_GIB} W/GiB)"
+        f"estimates cpu (cpu-time x {this_cpu().describe()}) and ram (rss x {RAM_W_PER_GIB} W/GiB)"
     )
 
 

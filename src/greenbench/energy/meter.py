@@ -76,9 +76,7 @@ class EnergyMeter:
         options = SourceOptions(pid=pid, country=country)
         self.meter = meter
         self.idle = idle
-        self._sources = (
-            _auto_sources(options) if meter == AUTO else [factory(meter).build(options)]
-        )
+        self._sources = _auto_sources(options) if meter == AUTO else [factory(meter).build(options)]
 
     @property
     def sources(self) -> list[Source]:
