@@ -17,7 +17,7 @@ from greenbench.models.backends import BACKENDS
 #: torch modules such as the zoo's EfficientNet-Lite, outside transformers); plugins add more
 #: (:data:`greenbench.models.backends.BACKENDS`).
 BackendKind = Literal["hf", "torch", "llamacpp", "onnx", "estimate"]
-#: What the model does; decides which backend entry points apply.
+#: What the model does; decides which backend verbs apply (``generate``, ``classify``).
 Architecture = Literal["causal", "seq2seq", "vision2text", "image-classifier"]
 Dtype = Literal["fp32", "fp16", "bf16"]
 

@@ -43,11 +43,15 @@ class TaskScore:
         }
 
 
-def _sql_outcomes(task: Task, samples: list[Sample], preds: list[str]) -> tuple[list, list, list]:
+def _sql_outcomes(
+    task: Task, samples: list[Sample], preds: list[str]
+) -> tuple[list[execution.QueryOutcome], list[execution.QueryOutcome], list[bool]]:
     """Run gold and predicted SQL of each sample: on the task database (one private copy for
     all samples), or on a database built from the row's own script (``schema_field``)."""
     spec = task.spec
-    pred_out, gold_out, ordered = [], [], []
+    pred_out: list[execution.QueryOutcome] = []
+    gold_out: list[execution.QueryOutcome] = []
+    ordered: list[bool] = []
     shared: SqlSandbox | None = None
     try:
         for sample, pred in zip(samples, preds, strict=True):
