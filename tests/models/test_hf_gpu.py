@@ -10,7 +10,7 @@ import pytest
 import tiny
 
 from greenbench.models import FineTune, ModelSpec, Variant, load_backend
-from greenbench.models.registry import cuda_available
+from greenbench.models.device import cuda_available
 
 pytestmark = [
     pytest.mark.gpu,

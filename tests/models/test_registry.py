@@ -9,9 +9,10 @@ import pytest
 from greenbench.errors import GreenbenchError
 from greenbench.models import FineTune, ModelSpec, Variant, check_variant, load_backend, registry
 from greenbench.models.backends.hf import HFBackend
+from greenbench.models.device import cuda_available
 from greenbench.models.spec import BackendKind
 
-NO_CUDA = pytest.mark.skipif(registry.cuda_available(), reason="checks the CPU-only errors")
+NO_CUDA = pytest.mark.skipif(cuda_available(), reason="checks the CPU-only errors")
 
 
 @pytest.fixture()

@@ -16,8 +16,8 @@ from importlib import resources
 from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.units import J_PER_KWH
 
-_J_PER_KWH = 3.6e6
 WORLD = "WORLD"
 
 
@@ -78,7 +78,7 @@ class CarbonContext:
 
     def emissions_g(self, energy_j: float) -> float:
         """gCO2e of ``energy_j`` joules: J / 3.6e6 x g/kWh x PUE."""
-        return energy_j / _J_PER_KWH * self.intensity_g_per_kwh * self.pue
+        return energy_j / J_PER_KWH * self.intensity_g_per_kwh * self.pue
 
     def describe(self) -> str:
         """One line for tables, e.g. ``56 gCO2e/kWh (FRA, Ember … 2023), PUE 1.0``."""

@@ -8,14 +8,16 @@ import os
 import shutil
 import signal
 import subprocess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from greenbench.energy.measurement import Measurement, is_breakdown
-from greenbench.energy.meter import METERS
 from greenbench.errors import GreenbenchError
+
+if TYPE_CHECKING:
+    from greenbench.carbon import CarbonContext
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -33,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print JSON (CMD's stdout -> stderr)")
     parser.add_argument(
-        "--meter", default="auto", choices=METERS, help="energy source (default: auto)"
+        "--meter",
+        default="auto",
+        help="energy source: auto, rapl, nvml, estimate, codecarbon or a plugin's "
+        "(greenbench meters lists them; default: auto)",
     )
     parser.add_argument("--country", metavar="ISO3", help="grid country, e.g. FRA, USA, DEU")
     parser.add_argument("--region", metavar="R", help="region of --country in the table, e.g. CA")
@@ -132,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def result_json(m: Measurement, ctx: Any) -> dict[str, Any]:
+def result_json(m: Measurement, ctx: CarbonContext) -> dict[str, Any]:
     """The ``--json`` document: energy, provenance, emissions and the carbon context."""
     out: dict[str, Any] = {
         "duration_s": m.duration_s,
@@ -148,7 +153,7 @@ def result_json(m: Measurement, ctx: Any) -> dict[str, Any]:
     return out
 
 
-def print_table(m: Measurement, ctx: Any, console: Console) -> None:
+def print_table(m: Measurement, ctx: CarbonContext, console: Console) -> None:
     """Per-component energy with provenance, totals, emissions and where the intensity is from.
 
     The total and the emissions say whether they rest on measured or estimated components.

@@ -15,8 +15,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "meters",
         help="list the energy sources found on this machine",
         description=(
-            "List the energy sources (rapl, nvml, estimate, codecarbon): what each measures here, "
-            "or why it is unavailable and how to fix it."
+            "List the energy sources (rapl, nvml, estimate, codecarbon and any registered under "
+            "the greenbench.energy_sources entry-point group): what each measures here, or why "
+            "it is unavailable and how to fix it."
         ),
     )
     parser.add_argument("--json", action="store_true", help="print JSON")

@@ -1,13 +1,33 @@
-"""Joules per component over named windows: RAPL, NVML, an estimate source, a CodeCarbon adapter.
+"""Joules per component over named windows: RAPL, NVML, a CPU-time estimate, a CodeCarbon adapter.
 
 >>> from greenbench.energy import EnergyMeter
 >>> with EnergyMeter("estimate") as meter, meter.window("work") as w:
 ...     _ = sum(range(10_000))
 >>> sorted(w.measurement.energy_j)
 ['cpu', 'ram']
+
+Sources implement :class:`Source` and are listed in :data:`SOURCES` (``docs/energy.md``).
 """
 
 from greenbench.energy.measurement import IdleBaseline, Measurement
-from greenbench.energy.meter import METERS, EnergyMeter, Window, available_sources
+from greenbench.energy.meter import EnergyMeter, Window, available_sources
+from greenbench.energy.sources import (
+    SOURCES,
+    Source,
+    SourceFactory,
+    SourceOptions,
+    meter_names,
+)
 
-__all__ = ["METERS", "EnergyMeter", "IdleBaseline", "Measurement", "Window", "available_sources"]
+__all__ = [
+    "SOURCES",
+    "EnergyMeter",
+    "IdleBaseline",
+    "Measurement",
+    "Source",
+    "SourceFactory",
+    "SourceOptions",
+    "Window",
+    "available_sources",
+    "meter_names",
+]

@@ -13,13 +13,15 @@ read from RAPL (CodeCarbon's ``Intel Rapl`` mode) and GPU energy read from NVML,
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import logging
 import tempfile
 from typing import Any
 
+from greenbench.energy.sources import SourceFactory, SourceOptions
 from greenbench.errors import GreenbenchError
-
-_KWH_J = 3.6e6
+from greenbench.units import J_PER_KWH
 
 
 def _tracker_class() -> Any:
@@ -82,11 +84,27 @@ class CodeCarbonSource:
         """Stop the window's tracker; joules per component."""
         tracker.stop()
         data = tracker.final_emissions_data
-        out = {"cpu": data.cpu_energy * _KWH_J, "ram": data.ram_energy * _KWH_J}
+        out = {"cpu": data.cpu_energy * J_PER_KWH, "ram": data.ram_energy * J_PER_KWH}
         if "gpu" in self.components:
-            out["gpu"] = data.gpu_energy * _KWH_J
+            out["gpu"] = data.gpu_energy * J_PER_KWH
         return out
 
     def close(self) -> None:
         """Remove the tracker's scratch directory."""
         self._dir.cleanup()
+
+
+def _build(options: SourceOptions) -> CodeCarbonSource:
+    return CodeCarbonSource(options.country)
+
+
+def _probe() -> str:
+    """Installed or not, without starting CodeCarbon's slow hardware detection."""
+    if importlib.util.find_spec("codecarbon") is None:
+        raise GreenbenchError("not installed: pip install 'greenbench[codecarbon]'")
+    version = importlib.metadata.version("codecarbon")
+    return f"CodeCarbon {version} offline tracker (only with --meter)"
+
+
+#: The ``codecarbon`` entry of :data:`greenbench.energy.SOURCES`.
+FACTORY = SourceFactory(build=_build, probe=_probe)

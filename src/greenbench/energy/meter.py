@@ -1,26 +1,21 @@
 """The energy meter: named, nestable measurement windows over a set of sources.
 
-A *source* is one small object per way of getting joules (:mod:`.rapl`, :mod:`.nvml`,
-:mod:`.estimate`, :mod:`.codecarbon_source`) with ``name``, ``components``, ``provenance``
-(component -> string), ``begin() -> state``, ``end(state) -> {component: J}`` and ``close()``.
-A window calls ``begin`` on every source when it opens and ``end`` when it closes, so windows nest
-and overlap freely.
+Sources (:class:`greenbench.energy.Source`) come from the :data:`greenbench.energy.SOURCES`
+catalogue; ``meter="auto"`` composes the hardware ones with the CPU-time estimate.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from greenbench.energy.measurement import IdleBaseline, Measurement
+from greenbench.energy.sources import AUTO, SOURCES, Source, SourceOptions, factory
 from greenbench.errors import GreenbenchError
 
-#: Values accepted for ``EnergyMeter(meter=...)`` and ``--meter``.
-METERS = ("auto", "rapl", "nvml", "estimate", "codecarbon")
+#: Sources ``meter="auto"`` tries, in order: hardware counters, each skipped where it fails.
+AUTO_HARDWARE = ("rapl", "nvml")
 
 
 class Window:
@@ -31,34 +26,20 @@ class Window:
         self.measurement: Measurement | None = None
 
 
-def _build_sources(meter: str, pid: int | None, country: str | None) -> list[Any]:
-    from greenbench.energy.estimate import EstimateSource
+def _auto_sources(options: SourceOptions) -> list[Source]:
+    """Every hardware source that works, the CPU-time estimate for what none of them covers."""
+    from greenbench.energy.cpu_time import CpuTimeSource
 
-    if meter == "estimate":
-        return [EstimateSource(pid)]
-    if meter == "rapl":
-        from greenbench.energy.rapl import RaplSource
-
-        return [RaplSource()]
-    if meter == "nvml":
-        from greenbench.energy.nvml import NvmlSource
-
-        return [NvmlSource()]
-    if meter == "codecarbon":
-        from greenbench.energy.codecarbon_source import CodeCarbonSource
-
-        return [CodeCarbonSource(country)]
-    # auto: every hardware source that works, the estimate for what none of them covers.
-    sources: list[Any] = []
-    for name in ("rapl", "nvml"):
+    sources: list[Source] = []
+    for name in AUTO_HARDWARE:
         try:
-            sources.extend(_build_sources(name, pid, country))
+            sources.append(factory(name).build(options))
         except GreenbenchError:
             continue
     covered = {c for s in sources for c in s.components}
     missing = tuple(c for c, by in (("cpu", "cpu"), ("ram", "dram")) if by not in covered)
     if missing:
-        sources.append(EstimateSource(pid, components=missing))
+        sources.append(CpuTimeSource(options.pid, components=missing))
     return sources
 
 
@@ -68,8 +49,9 @@ class EnergyMeter:
     Args:
         meter: ``"auto"`` (RAPL and NVML where they work, the estimate source for CPU when RAPL
             is missing and for RAM when RAPL has no DRAM zone), or exactly one of ``"rapl"``,
-            ``"nvml"``, ``"estimate"``, ``"codecarbon"``; an explicit source that cannot work
-            raises :class:`GreenbenchError` naming the fix.
+            ``"nvml"``, ``"estimate"``, ``"codecarbon"`` or a plugin's source (the names of
+            :func:`greenbench.energy.meter_names`); an explicit source that cannot work raises
+            :class:`GreenbenchError` naming the fix.
         pid: root of the process tree the estimate source attributes (default: this process and
             its children). Hardware counters are device-wide whatever ``pid`` is.
         idle: idle baseline to subtract (default: none until :meth:`calibrate_idle`).
@@ -91,14 +73,13 @@ class EnergyMeter:
         *,
         country: str | None = None,
     ) -> None:
-        if meter not in METERS:
-            raise GreenbenchError(f"unknown meter {meter!r}: choose one of {', '.join(METERS)}")
+        options = SourceOptions(pid=pid, country=country)
         self.meter = meter
         self.idle = idle
-        self._sources = _build_sources(meter, pid, country)
+        self._sources = _auto_sources(options) if meter == AUTO else [factory(meter).build(options)]
 
     @property
-    def sources(self) -> list[Any]:
+    def sources(self) -> list[Source]:
         """Active sources, each with ``.name`` and ``.components``."""
         return list(self._sources)
 
@@ -161,36 +142,14 @@ class EnergyMeter:
 
 
 def available_sources() -> list[tuple[str, bool, str]]:
-    """``(name, available, reason)`` for every source on this machine (for ``greenbench meters``).
+    """``(name, available, reason)`` for every source of :data:`SOURCES` (``greenbench meters``).
 
     ``reason`` says what the source reads when available and why not otherwise.
     """
-    from greenbench.energy.cpu_tdp import this_cpu
-    from greenbench.energy.estimate import RAM_W_PER_GIB
-
     found: list[tuple[str, bool, str]] = []
-    for name in ("rapl", "nvml"):
+    for name in SOURCES:
         try:
-            sources = _build_sources(name, None, None)
+            found.append((name, True, factory(name).describe()))
         except GreenbenchError as exc:
             found.append((name, False, str(exc)))
-            continue
-        parts = ", ".join(sources[0].components)
-        found.append((name, True, f"measures {parts}"))
-        sources[0].close()
-    found.append(
-        (
-            "estimate",
-            True,
-            f"estimates cpu (cpu-time x {this_cpu().describe()}) and ram "
-            f"(rss x {RAM_W_PER_GIB} W/GiB)",
-        )
-    )
-    if importlib.util.find_spec("codecarbon") is None:
-        found.append(("codecarbon", False, "not installed: pip install 'greenbench[codecarbon]'"))
-    else:
-        version = importlib.metadata.version("codecarbon")
-        found.append(
-            ("codecarbon", True, f"CodeCarbon {version} offline tracker (only with --meter)")
-        )
     return found

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from greenbench.energy.sampler import Integrator
+from greenbench.energy.sources import SourceFactory, SourceOptions
 from greenbench.errors import GreenbenchError
 
 #: Seconds between power samples for GPUs without an energy counter.
@@ -144,6 +145,14 @@ class NvmlSource:
         """Stop power sampling and release NVML."""
         self._power.stop()
         self._nvml.nvmlShutdown()
+
+
+def _build(options: SourceOptions) -> NvmlSource:
+    return NvmlSource()  # device-wide: the process tree does not matter
+
+
+#: The ``nvml`` entry of :data:`greenbench.energy.SOURCES`.
+FACTORY = SourceFactory(build=_build)
 
 
 def gpu_inventory() -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ provenance string names the constants so a report can show them.
 from __future__ import annotations
 
 from greenbench.errors import GreenbenchError
+from greenbench.units import J_PER_WH
 
 #: Reference energy per query, watt-hours at the facility (Epoch AI 2025, GPT-4o, PUE included).
 REFERENCE_WH_PER_QUERY = 0.3
@@ -33,7 +34,7 @@ REFERENCE_ACTIVE_PARAMS = 100e9
 #: Output tokens of the reference query.
 REFERENCE_OUTPUT_TOKENS = 500
 #: Joules per query at the reference size, IT equipment only (PUE removed): 900 J.
-J_PER_QUERY_AT_REFERENCE = REFERENCE_WH_PER_QUERY * 3600 / REFERENCE_PUE
+J_PER_QUERY_AT_REFERENCE = REFERENCE_WH_PER_QUERY * J_PER_WH / REFERENCE_PUE
 #: Joules per generated token per active parameter: 1.8e-11.
 J_PER_TOKEN_PER_ACTIVE_PARAM = J_PER_QUERY_AT_REFERENCE / (
     REFERENCE_OUTPUT_TOKENS * REFERENCE_ACTIVE_PARAMS

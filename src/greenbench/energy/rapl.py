@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from greenbench.energy.sampler import Ticker
+from greenbench.energy.sources import SourceFactory, SourceOptions
 from greenbench.errors import GreenbenchError
 
 #: Seconds between background reads; far shorter than the fastest wrap (262 kJ at 1 kW).
@@ -152,3 +153,11 @@ class RaplSource:
     def close(self) -> None:
         """Stop the wraparound thread."""
         self._ticker.stop()
+
+
+def _build(options: SourceOptions) -> RaplSource:
+    return RaplSource()  # device-wide: the process tree does not matter
+
+
+#: The ``rapl`` entry of :data:`greenbench.energy.SOURCES`.
+FACTORY = SourceFactory(build=_build)

@@ -92,7 +92,8 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, int | None]:
 class Backend(ABC):
     """A loaded model. Construct with ``Backend(spec, variant)``; construction loads it."""
 
-    #: Registered backend name (``hf``, ``llamacpp``, ``onnx``, ``estimate``).
+    #: Its kind in :data:`greenbench.models.backends.BACKENDS` (``hf``, ``torch``, ``llamacpp``,
+    #: ``onnx``, ``estimate`` or a plugin's).
     kind: str = ""
 
     def __init__(self, spec: ModelSpec, variant: Variant) -> None:

@@ -11,10 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-#: Backends, one module each under ``greenbench.models.backends`` (``torch``: plain torch
-#: modules such as the zoo's EfficientNet-Lite, outside transformers).
+from greenbench.models.backends import BACKENDS
+
+#: Built-in backends, one module each under ``greenbench.models.backends`` (``torch``: plain
+#: torch modules such as the zoo's EfficientNet-Lite, outside transformers); plugins add more
+#: (:data:`greenbench.models.backends.BACKENDS`).
 BackendKind = Literal["hf", "torch", "llamacpp", "onnx", "estimate"]
-#: What the model does; decides which backend entry points apply.
+#: What the model does; decides which backend verbs apply (``generate``, ``classify``).
 Architecture = Literal["causal", "seq2seq", "vision2text", "image-classifier"]
 Dtype = Literal["fp32", "fp16", "bf16"]
 
@@ -22,6 +25,13 @@ QUANTIZATIONS = ("none", "int8-dynamic", "bnb-8bit", "bnb-4bit-nf4")
 #: Bits per weight of each quantization, for the record's ``variant.bits``.
 QUANT_BITS = {"int8-dynamic": 8, "bnb-8bit": 8, "bnb-4bit-nf4": 4}
 DTYPE_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
+
+
+def known_backend(kind: str) -> str:
+    """``kind`` when the backend catalogue holds it (built-in or plugin); else ValueError."""
+    if kind not in BACKENDS:
+        raise ValueError(f"unknown backend {kind!r}; known: {', '.join(BACKENDS)}")
+    return kind
 
 
 class FineTune(BaseModel):
@@ -55,7 +65,9 @@ class Variant(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "base"
-    backend: BackendKind | None = Field(None, description="overrides the model's default backend")
+    backend: BackendKind | str | None = Field(
+        None, description="overrides the model's default backend"
+    )
     dtype: Dtype = "fp32"
     quantization: str = Field(
         "none", description="none | int8-dynamic | bnb-8bit | bnb-4bit-nf4 | gguf:<level>"
@@ -63,6 +75,11 @@ class Variant(BaseModel):
     batch_size: int | Literal["auto"] = 8
     device: str = Field("auto", description="auto | cpu | cuda | cuda:N")
     finetune: FineTune | None = None
+
+    @field_validator("backend")
+    @classmethod
+    def _backend(cls, value: str | None) -> str | None:
+        return None if value is None else known_backend(value)
 
     @field_validator("quantization")
     @classmethod
@@ -98,7 +115,7 @@ class ModelSpec(BaseModel):
 
     name: str
     source: str
-    kind: BackendKind = "hf"
+    kind: BackendKind | str = Field("hf", description="a backend of BACKENDS (or a plugin's)")
     architecture: Architecture = "causal"
     family: str | None = None
     revision: str | None = None
@@ -108,3 +125,8 @@ class ModelSpec(BaseModel):
     predictions: str | None = Field(None, description="JSONL of id/prediction (estimate)")
     endpoint: str | None = Field(None, description="OpenAI-compatible base URL (estimate)")
     endpoint_model: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return known_backend(value)

@@ -34,7 +34,7 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from greenbench.energy.meter import METERS
+from greenbench.energy import meter_names
 from greenbench.errors import GreenbenchError
 from greenbench.models.spec import ModelSpec, Variant
 
@@ -110,8 +110,8 @@ class SweepConfig(BaseModel):
     @field_validator("meter")
     @classmethod
     def _known_meter(cls, value: str) -> str:
-        if value not in METERS:
-            raise ValueError(f"unknown meter {value!r}; allowed: {', '.join(METERS)}")
+        if value not in meter_names():
+            raise ValueError(f"unknown meter {value!r}; allowed: {', '.join(meter_names())}")
         return value
 
     def task(self, name: str) -> TaskEntry:

@@ -1,18 +1,24 @@
-"""Finding and validating task YAML files: built-ins (``tasks/builtin``) and a user's
-``tasks_dir``. Errors name the file and the field."""
+"""Finding and validating task YAML files: built-ins (``tasks/builtin``), other packages' tasks
+(the ``greenbench.tasks`` entry points, :data:`TASK_PLUGINS`) and a user's ``tasks_dir``.
+Errors name the file and the field."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from greenbench.errors import GreenbenchError
+from greenbench.plugins import Catalogue
 from greenbench.tasks.spec import TaskSpec
 from greenbench.tasks.task import Task
 
 BUILTIN_DIR = Path(__file__).parent / "builtin"
+#: Task name -> ``"module:attribute"`` naming the path (``str`` or ``os.PathLike``) of a task
+#: YAML file another package ships; read from the ``greenbench.tasks`` entry points.
+TASK_PLUGINS: Catalogue[str | os.PathLike[str]] = Catalogue("greenbench.tasks", {})
 
 
 def _describe_error(path: Path, exc: ValidationError) -> str:
@@ -68,10 +74,22 @@ def _user_dir(tasks_dir: str | Path | None) -> Path | None:
     return directory
 
 
+def plugin_path(name: str) -> Path:
+    """The YAML file of the plugin task registered as ``name`` (KeyError when none is)."""
+    try:
+        return Path(TASK_PLUGINS.load(name))
+    except ImportError as exc:
+        raise GreenbenchError(f"task plugin {name!r} cannot be imported: {exc}") from exc
+
+
 def list_tasks(tasks_dir: str | Path | None = None) -> list[Task]:
-    """Every task: built-ins, then the YAML files of ``tasks_dir`` (a user task with a
-    built-in's name replaces it). Sorted by name."""
+    """Every task: plugins', then built-ins, then the YAML files of ``tasks_dir`` (each
+    replacing an earlier task of the same name). Sorted by name."""
     found: dict[str, Task] = {}
+    for name in TASK_PLUGINS:
+        path = plugin_path(name)
+        spec = read_spec(path)
+        found[spec.name] = Task(spec, path)
     user = _user_dir(tasks_dir)
     for directory in [BUILTIN_DIR, *([user] if user else [])]:
         for path in _yaml_files(directory):
@@ -85,7 +103,8 @@ def load_task(
     tasks_dir: str | Path | None = None,
     source: str | None = None,
 ) -> Task:
-    """A task by name (``tasks_dir`` first, then built-ins) or by the path of its YAML file.
+    """A task by name (``tasks_dir`` first, then built-ins, then plugins) or by the path of its
+    YAML file.
 
     ``source``: None takes the spec's default (the offline sample for built-ins), or
     ``"offline"`` / ``"hub"``."""
@@ -98,6 +117,9 @@ def load_task(
             path = directory / f"{name_or_yaml_path}{suffix}"
             if path.is_file():
                 return Task(read_spec(path), path, source)
+    if name_or_yaml_path in TASK_PLUGINS:
+        path = plugin_path(name_or_yaml_path)
+        return Task(read_spec(path), path, source)
     tasks = list_tasks(tasks_dir)
     for task in tasks:
         if task.name == name_or_yaml_path:

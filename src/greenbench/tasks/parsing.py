@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-from greenbench.errors import GreenbenchError
+from greenbench.data import imagenet_labels
 
 _FENCE = re.compile(r"```[\w+-]*\n?(.*?)(?:```|$)", re.S)
 _SQL_PREFIX = re.compile(r"^\s*(?:sql|answer|query)\s*:\s*", re.I)
@@ -54,14 +53,10 @@ def build_program(row: dict[str, Any], completion: str) -> str:
 
 @lru_cache(maxsize=1)
 def imagenet_index() -> tuple[dict[str, int], int]:
-    """(lower-cased label or synonym -> ImageNet index, number of classes), read from
-    ``greenbench/data/imagenet_classes.txt`` (one label per line, index order). Full lines
-    win over synonyms; the first class to use a synonym keeps it."""
-    try:
-        text = resources.files("greenbench.data").joinpath("imagenet_classes.txt").read_text()
-    except FileNotFoundError:
-        return {}, 0
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    """(lower-cased label or synonym -> ImageNet index, number of classes), from
+    :func:`greenbench.data.imagenet_labels`. Full labels win over synonyms; the first class to
+    use a synonym keeps it."""
+    lines = imagenet_labels()
     table: dict[str, int] = {}
     for i, line in enumerate(lines):
         for syn in (s.strip().lower() for s in line.split(",")):
@@ -79,12 +74,7 @@ def class_index(label: Any) -> int | None:
     text = str(label).strip()
     if text.isdigit():
         return int(text)
-    table, n = imagenet_index()
-    if n == 0:
-        raise GreenbenchError(
-            "greenbench/data/imagenet_classes.txt is missing: predict class indices instead of "
-            f"labels (got {text!r})"
-        )
+    table, _ = imagenet_index()
     return table.get(text.lower())
 
 

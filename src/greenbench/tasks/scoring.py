@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from greenbench.metrics.quality import (
-    METRICS,
-    MetricResult,
-    MetricValue,
-    captioning,
-    execution,
-    labels,
-    perplexity,
-    text,
-    vqa,
-)
+from greenbench.metrics.catalogue import METRICS, InputKind
+from greenbench.metrics.quality import MetricResult, MetricValue, execution
 from greenbench.tasks import parsing
 from greenbench.tasks.py_sandbox import run_python
 from greenbench.tasks.sql_sandbox import SqlSandbox
@@ -28,26 +18,6 @@ from greenbench.tasks.sqldb import shop_database
 if TYPE_CHECKING:
     from greenbench.tasks.task import Sample, Task
 
-#: Text metrics: name -> f(predictions, references, seed=) -> MetricResult.
-TEXT_METRICS: dict[str, Callable[..., MetricResult]] = {
-    "rouge1": partial(text.rouge, rouge_type="rouge1"),
-    "rouge2": partial(text.rouge, rouge_type="rouge2"),
-    "rougeL": partial(text.rouge, rouge_type="rougeL"),
-    "bleu": text.sacrebleu_bleu,
-    "bleu4": captioning.bleu4,
-    "cider": captioning.cider,
-    "meteor": captioning.meteor,
-    "spice": captioning.spice,
-    "vqa_accuracy": vqa.vqa_accuracy,
-    "final_number_match": labels.final_number_match,
-}
-#: SQL metrics: name -> f(pred outcomes, gold outcomes, ordered flags, seed=).
-SQL_METRICS: dict[str, Callable[..., MetricResult]] = {
-    "execution_accuracy": execution.execution_accuracy,
-    "ves": execution.valid_efficiency_score,
-}
-#: Ranked-label metrics: name -> k.
-TOP_K = {"top1_accuracy": 1, "top5_accuracy": 5}
 #: Repeats of each SQL query for VES timing (best of).
 SQL_REPEATS = 3
 
@@ -73,11 +43,15 @@ class TaskScore:
         }
 
 
-def _sql_outcomes(task: Task, samples: list[Sample], preds: list[str]) -> tuple[list, list, list]:
+def _sql_outcomes(
+    task: Task, samples: list[Sample], preds: list[str]
+) -> tuple[list[execution.QueryOutcome], list[execution.QueryOutcome], list[bool]]:
     """Run gold and predicted SQL of each sample: on the task database (one private copy for
     all samples), or on a database built from the row's own script (``schema_field``)."""
     spec = task.spec
-    pred_out, gold_out, ordered = [], [], []
+    pred_out: list[execution.QueryOutcome] = []
+    gold_out: list[execution.QueryOutcome] = []
+    ordered: list[bool] = []
     shared: SqlSandbox | None = None
     try:
         for sample, pred in zip(samples, preds, strict=True):
@@ -111,6 +85,31 @@ def _code_passes(task: Task, samples: list[Sample], preds: list[str]) -> list[bo
         return [o.passed for o in pool.map(run, programs)]
 
 
+def _scorer_inputs(
+    kind: InputKind,
+    task: Task,
+    samples: list[Sample],
+    raw: list[Any],
+    texts: list[str],
+    resources: dict[str, Any],
+) -> tuple:
+    """The positional arguments a scorer of input ``kind`` takes (see ``InputKind``)."""
+    refs = [s.reference for s in samples]
+    if kind == "text":
+        return texts, refs
+    if kind == "label":
+        return [parsing.parse_label(t, task.spec.choices or []) for t in texts], refs
+    if kind == "ranked":
+        return [parsing.ranked_indices(r) if r is not None else [] for r in raw], refs
+    if kind == "sql":
+        return _sql_outcomes(task, samples, texts)
+    if kind == "code":
+        # Code keeps its leading indentation: a completion continues the prompt's body.
+        passed = _code_passes(task, samples, ["" if r is None else str(r).rstrip() for r in raw])
+        return [1] * len(passed), [int(p) for p in passed]
+    return texts, resources.get("reference_model_path")  # "lm"
+
+
 def score_samples(
     task: Task,
     samples: list[Sample],
@@ -128,34 +127,13 @@ def score_samples(
     classify = spec.output_type == "classify"
     # Stop strings are the generator's business; outputs are scored as given (stripped).
     texts = ["" if r is None or classify else str(r).strip() for r in raw]
-    refs = [s.reference for s in samples]
     results: dict[str, MetricResult] = {}
-    cache: dict[str, Any] = {}
+    inputs: dict[str, tuple] = {}  # input kind -> scorer arguments, built once per kind
     for metric in spec.metrics:
-        name, kind = metric.name, METRICS[metric.name].inputs
-        if kind == "text":
-            results[name] = TEXT_METRICS[name](texts, refs, seed=seed)
-        elif kind == "label":
-            chosen = [parsing.parse_label(t, spec.choices or []) for t in texts]
-            results[name] = labels.accuracy(chosen, refs, seed=seed)
-        elif kind == "ranked":
-            ranked = [parsing.ranked_indices(r) if r is not None else [] for r in raw]
-            results[name] = labels.top_k_accuracy(ranked, refs, TOP_K[name], seed=seed)
-        elif kind == "sql":
-            if "sql" not in cache:
-                cache["sql"] = _sql_outcomes(task, samples, texts)
-            results[name] = SQL_METRICS[name](*cache["sql"], seed=seed)
-        elif kind == "code":
-            # Code keeps its leading indentation: a completion continues the prompt's body.
-            code = ["" if r is None else str(r).rstrip() for r in raw]
-            passed = _code_passes(task, samples, code)
-            results[name] = execution.pass_at_k(
-                [1] * len(passed), [int(p) for p in passed], 1, seed=seed
-            )
-        else:  # "lm"
-            results[name] = perplexity.perplexity(
-                texts, resources.get("reference_model_path"), seed=seed
-            )
+        info = METRICS[metric.name]
+        if info.inputs not in inputs:
+            inputs[info.inputs] = _scorer_inputs(info.inputs, task, samples, raw, texts, resources)
+        results[metric.name] = info.scorer(*inputs[info.inputs], seed=seed)
     per_sample = [
         {
             "id": s.id,

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from greenbench.metrics.quality import METRICS
+from greenbench.metrics.catalogue import METRICS
 
 OutputType = Literal["generate", "multiple_choice", "classify"]
 
@@ -23,7 +23,7 @@ class _Strict(BaseModel):
 class MetricSpec(_Strict):
     """One metric the task reports."""
 
-    name: str = Field(description="a metric of greenbench.metrics.quality.METRICS")
+    name: str = Field(description="a metric of greenbench.metrics.catalogue.METRICS")
     higher_is_better: bool | None = Field(
         None, description="defaults to the metric's own direction; must agree with it if given"
     )

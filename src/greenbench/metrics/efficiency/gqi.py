@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from greenbench.errors import GreenbenchError
 from greenbench.metrics.efficiency._checks import non_negative, positive, real
+from greenbench.units import J_PER_KWH, J_PER_WH
 
 #: Joules per unit, largest unit first (the order :func:`gqi_unit` tries them in).
-ENERGY_UNITS_J = {"kWh": 3.6e6, "Wh": 3600.0, "J": 1.0}
+ENERGY_UNITS_J = {"kWh": J_PER_KWH, "Wh": J_PER_WH, "J": 1.0}
 #: Exponent on accuracy (our default; see docs/metrics.md for what the paper states).
 DEFAULT_ALPHA = 5.0
 #: Scale factor (our default; see docs/metrics.md).

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from greenbench.errors import GreenbenchError
 from greenbench.metrics.efficiency._checks import count, non_negative, real
-
-J_PER_KWH = 3.6e6
+from greenbench.units import J_PER_KWH
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from greenbench.errors import GreenbenchError
+from greenbench.models.device import resolve_device
 from greenbench.models.spec import ModelSpec, Variant
 
 TORCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
@@ -56,15 +57,6 @@ class Loaded:
     source: Source
     multimodal: bool = False
     """True when ``processor`` is a joint text+image processor (image-text-to-text models)."""
-
-
-def pick_device(variant: Variant) -> torch.device:
-    """``auto`` -> ``cuda`` when a GPU is visible, else ``cpu``; int8-dynamic always runs on CPU."""
-    if variant.quantization == "int8-dynamic":
-        return torch.device("cpu")
-    if variant.device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(variant.device)
 
 
 def resolve_source(spec: ModelSpec, variant: Variant) -> Source:
@@ -160,7 +152,7 @@ def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Load
     import transformers as tf
 
     source = resolve_source(spec, variant)
-    device = pick_device(variant)
+    device = torch.device(resolve_device(variant))
     common: dict[str, Any] = {"revision": spec.revision}
     if source.gguf_file:
         common["gguf_file"] = source.gguf_file

@@ -29,6 +29,7 @@ from greenbench.data import imagenet_labels
 from greenbench.errors import GreenbenchError
 from greenbench.models import zoo
 from greenbench.models.base import Backend, ParamCounts
+from greenbench.models.device import resolve_device
 from greenbench.models.spec import ModelSpec, Variant
 
 if TYPE_CHECKING:
@@ -132,19 +133,6 @@ def build_zoo_classifier(name: str) -> torch.nn.Module:
     return model.eval()
 
 
-def resolve_device(variant: Variant) -> str:
-    """``variant.device`` made concrete: ``auto`` is ``cuda`` when CUDA is usable, else ``cpu``."""
-    import torch
-
-    if variant.device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if variant.device.startswith("cuda") and not torch.cuda.is_available():
-        raise GreenbenchError(
-            f"variant.device {variant.device!r}: no CUDA device is usable here; use cpu or auto"
-        )
-    return variant.device
-
-
 class ZooClassifierBackend(Backend):
     """Shared by the zoo image-classifier backends: batching, preprocessing and top-k labels.
 
@@ -188,7 +176,7 @@ class TorchClassifierBackend(ZooClassifierBackend):
             )
         self.device = resolve_device(variant)
         quantized = variant.quantization == "int8-dynamic"
-        if quantized and (self.device != "cpu" or variant.dtype != "fp32"):
+        if quantized and (variant.device.startswith("cuda") or variant.dtype != "fp32"):
             raise GreenbenchError(
                 "variant.quantization int8-dynamic runs on the CPU in fp32 only; "
                 "set device: cpu and dtype: fp32"

@@ -1,4 +1,4 @@
-"""The estimate source: energy from CPU time and resident memory, for when no counter exists.
+"""The ``estimate`` meter's source: energy from CPU time x TDP and resident memory, no counter.
 
 - ``cpu``: CPU time (user + system) of the measured process tree during the window x the CPU
   model's active power per hardware thread (TDP / threads from ``cpu_tdp.csv``; 4 W/thread when the
@@ -15,6 +15,7 @@ from __future__ import annotations
 from greenbench.energy.cpu_tdp import CpuPower, this_cpu
 from greenbench.energy.process_tree import ProcessTree
 from greenbench.energy.sampler import Integrator
+from greenbench.energy.sources import SourceFactory, SourceOptions
 
 #: Watts per GiB of resident memory: 3 W per 8 GB module, the constant CodeCarbon and eco2AI use.
 RAM_W_PER_GIB = 0.375
@@ -22,8 +23,8 @@ RAM_W_PER_GIB = 0.375
 RAM_SAMPLE_S = 0.25
 
 
-class EstimateSource:
-    """Estimated ``cpu`` and/or ``ram`` energy of a process tree.
+class CpuTimeSource:
+    """Estimated ``cpu`` and/or ``ram`` energy of a process tree (meter name ``estimate``).
 
     Args:
         pid: root of the tree (default: this process, so its children are included).
@@ -74,3 +75,17 @@ class EstimateSource:
     def close(self) -> None:
         """Stop the memory sampler."""
         self._ram.stop()
+
+
+def _build(options: SourceOptions) -> CpuTimeSource:
+    return CpuTimeSource(options.pid)
+
+
+def _probe() -> str:
+    return (
+        f"estimates cpu (cpu-time x {this_cpu().describe()}) and ram (rss x {RAM_W_PER_GIB} W/GiB)"
+    )
+
+
+#: The ``estimate`` entry of :data:`greenbench.energy.SOURCES`: always available.
+FACTORY = SourceFactory(build=_build, probe=_probe)

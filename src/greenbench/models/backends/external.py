@@ -1,10 +1,10 @@
-"""Models that cannot run here (GPT-4o, a 235 B model): answers from outside, size from the user.
+"""Backend of ``kind: estimate`` models, which cannot run here: outside answers, user-given size.
 
 Quality comes from one of two places:
 
 - ``spec.predictions``: a JSONL file of ``{"id": ..., "prediction": ...}`` lines (what
   ``greenbench tasks TASK --export`` samples were answered with elsewhere), looked up by the
-  ``ids`` that :meth:`EstimateBackend.generate` receives;
+  ``ids`` that :meth:`ExternalBackend.generate` receives;
 - ``spec.endpoint``: an OpenAI-compatible server, one ``POST {endpoint}/chat/completions`` per
   prompt (greedy: temperature 0), with ``Authorization: Bearer $OPENAI_API_KEY`` when that
   variable is set.
@@ -12,7 +12,7 @@ Quality comes from one of two places:
 Token counts come from the endpoint's ``usage`` when it reports them; otherwise (predictions
 files, servers without usage) they are approximated as whitespace-separated words x
 :data:`TOKENS_PER_WORD` (1.3, a common rule of thumb for English BPE tokenizers), and
-:meth:`EstimateBackend.describe` says so. Parameters are the user-supplied
+:meth:`ExternalBackend.describe` says so. Parameters are the user-supplied
 ``spec.active_params``; energy is estimated from them by the sweep
 (:mod:`greenbench.energy.param_scaling`), never measured.
 """
@@ -64,7 +64,7 @@ def load_predictions(path: str) -> dict[str, str]:
     return answers
 
 
-class EstimateBackend(Backend):
+class ExternalBackend(Backend):
     """Answers from a predictions file or an OpenAI-compatible endpoint; nothing runs here."""
 
     kind = "estimate"

@@ -1,4 +1,4 @@
-"""The estimate source on real busy loops: CPU-time based, so robust on a loaded machine."""
+"""The CPU-time source (meter `estimate`) on real busy loops: robust on a loaded machine."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from energy_fakes import BURN, burn_command
 
 from greenbench.energy import EnergyMeter
-from greenbench.energy.estimate import RAM_W_PER_GIB
+from greenbench.energy.cpu_time import RAM_W_PER_GIB
 
 
 def _burn_here(seconds: float) -> None:

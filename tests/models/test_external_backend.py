@@ -1,4 +1,4 @@
-"""Estimate backend: answers from a predictions file or a local OpenAI-compatible server."""
+"""The external backend (kind: estimate): answers from a predictions file or an endpoint."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.backends.estimate import EstimateBackend, approximate_tokens
+from greenbench.models.backends.external import ExternalBackend, approximate_tokens
 from greenbench.models.spec import ModelSpec, Variant
 
 
@@ -78,7 +78,7 @@ def _chat(content, usage=None):
 
 
 def test_predictions_are_looked_up_by_id_in_prompt_order(predictions):
-    backend = EstimateBackend(_spec(predictions=str(predictions)), Variant())
+    backend = ExternalBackend(_spec(predictions=str(predictions)), Variant())
     out = backend.generate(["p7", "pa"], ids=["7", "a"], stop=[";"])
     assert [g.text for g in out] == ["four words in here", "SELECT 1"]
     assert out[0].generated_tokens == approximate_tokens("four words in here") == 5  # 4 x 1.3
@@ -88,7 +88,7 @@ def test_predictions_are_looked_up_by_id_in_prompt_order(predictions):
 
 
 def test_missing_ids_and_bad_files_are_named(predictions, tmp_path):
-    backend = EstimateBackend(_spec(predictions=str(predictions)), Variant())
+    backend = ExternalBackend(_spec(predictions=str(predictions)), Variant())
     with pytest.raises(GreenbenchError, match="no prediction for id"):
         backend.generate(["x"], ids=["zz"])
     with pytest.raises(GreenbenchError, match="looked up by sample id"):
@@ -96,23 +96,23 @@ def test_missing_ids_and_bad_files_are_named(predictions, tmp_path):
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"id": "a", "prediction": "x"}\n{"id": "b"}\n', encoding="utf-8")
     with pytest.raises(GreenbenchError, match=r"broken\.jsonl:2: expected a JSON object"):
-        EstimateBackend(_spec(predictions=str(broken)), Variant())
+        ExternalBackend(_spec(predictions=str(broken)), Variant())
 
 
 def test_spec_must_say_size_and_one_answer_source(predictions):
     with pytest.raises(GreenbenchError, match="needs active_params"):
-        EstimateBackend(ModelSpec(name="x", source="api", kind="estimate"), Variant())
+        ExternalBackend(ModelSpec(name="x", source="api", kind="estimate"), Variant())
     with pytest.raises(GreenbenchError, match="exactly one of predictions"):
-        EstimateBackend(_spec(), Variant())
+        ExternalBackend(_spec(), Variant())
     with pytest.raises(GreenbenchError, match=r"must start with http\(s\)://"):
-        EstimateBackend(_spec(endpoint="127.0.0.1:9"), Variant())
+        ExternalBackend(_spec(endpoint="127.0.0.1:9"), Variant())
 
 
 def test_endpoint_answers_with_usage_counts(server):
     instance, url = server(
         (200, _chat("Paris. More.", {"prompt_tokens": 11, "completion_tokens": 4}))
     )
-    backend = EstimateBackend(_spec(endpoint=url, endpoint_model="gpt-4o"), Variant())
+    backend = ExternalBackend(_spec(endpoint=url, endpoint_model="gpt-4o"), Variant())
     [answer] = backend.generate(["Capital of France?"], max_new_tokens=9, stop=["."])
     assert (answer.text, answer.prompt_tokens, answer.generated_tokens) == ("Paris", 11, 4)
     path, body = instance.requests[0]
@@ -125,7 +125,7 @@ def test_endpoint_answers_with_usage_counts(server):
 
 def test_endpoint_without_usage_is_approximated_and_errors_are_clear(server):
     _, url = server((200, _chat("one two three")), (500, {"error": "boom"}))
-    backend = EstimateBackend(_spec(endpoint=url), Variant())
+    backend = ExternalBackend(_spec(endpoint=url), Variant())
     [answer] = backend.generate(["a b"], ids=["s1"])
     assert (answer.prompt_tokens, answer.generated_tokens) == (
         3,
