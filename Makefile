@@ -17,11 +17,14 @@ TORCH_SPEC ?= torch==2.13.0
 CONSTRAINTS ?= constraints/cpu.txt
 # llama-cpp-python compiles llama.cpp: portable x86-64 flags (a -march=native build was seen to
 # crash on machines of this kind), and only the library greenbench loads (no llava/mtmd; llama.cpp's
-# tools, examples, tests and server are off when it is built as a subproject). uv and pip cache the
-# built wheel, so only the first install compiles.
+# tools, examples, tests and server are off when it is built as a subproject). GGML_OPENMP=OFF:
+# ggml's own thread pool instead of the system libgomp, which shares torch's soname
+# (libgomp.so.1) — whichever loads first serves both, two OpenMP pools spin in one process, and
+# their teardown at interpreter exit was the suspect of a crash after a green test run. uv and pip
+# cache the built wheel, so only the first install compiles.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_AVX512=OFF -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF \
-	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF \
+	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF -DLLAMA_CURL=OFF -DGGML_OPENMP=OFF \
 	-DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF \
 	-DLLAMA_BUILD_SERVER=OFF
 DEMO_EXTRAS := tasks,models,llamacpp
