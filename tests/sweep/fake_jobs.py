@@ -60,7 +60,7 @@ def run(job: Job):
         os._exit(3)
     if kind == "sleep":
         time.sleep(float(os.environ.get("GB_FAKE_SLEEP", "30")))
-    record = new_record(job)
+    record = new_record(job).to_json()
     quality = QUALITY.get(job.variant.name, 0.3)
     samples = job.limit or 10
     record.update(
