@@ -76,7 +76,7 @@ def test_jobs_upsert_keep_order_and_replace_samples(tmp_path):
         assert store.samples("b") == []
         with pytest.raises(GreenbenchError, match="job_id"):
             store.put_job({"status": "ok"})
-        with pytest.raises(GreenbenchError, match="'c': invalid record field quality.acc"):
+        with pytest.raises(GreenbenchError, match=r"'c': invalid record field quality\.acc"):
             store.put_job({"job_id": "c", "quality": {"acc": 1.0}})
 
 

@@ -21,6 +21,7 @@ from greenbench.records.migrate import load_record
 from greenbench.records.schema import JobRecord
 from greenbench.records.values import (
     as_float,
+    finetune_cost,
     higher_is_better,
     inference_energy_j,
     is_accuracy,
@@ -47,12 +48,10 @@ TASK_FIELDS = {
 def lifetime_cost(record: JobRecord, queries: int, *, emissions: bool) -> float | None:
     """One-off fine-tuning plus ``queries`` × the per-query cost: J, or gCO2e with
     ``emissions``; None without a per-query figure."""
-    if emissions:
-        per_query, once = record.emissions_per_query_g, record.emissions_g.get("finetune")
-    else:
-        phase = record.phases.get("finetune")
-        per_query, once = record.energy_per_query_j, phase.energy_j.get("total") if phase else None
-    return None if per_query is None else (as_float(once) or 0.0) + queries * per_query
+    per_query = record.emissions_per_query_g if emissions else record.energy_per_query_j
+    if per_query is None:
+        return None
+    return finetune_cost(record, emissions=emissions) + queries * per_query
 
 
 @dataclass(frozen=True)

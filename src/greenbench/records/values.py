@@ -49,6 +49,15 @@ def inference_energy_j(record: JobRecord) -> float | None:
     return as_float(energy.get("total"))
 
 
+def finetune_cost(record: JobRecord, *, emissions: bool) -> float:
+    """The one-off cost of fine-tuning: gross energy of the ``finetune`` phase (J), or its
+    emissions (gCO2e) with ``emissions``; 0 when the record has no such phase."""
+    if emissions:
+        return as_float(record.emissions_g.get("finetune")) or 0.0
+    phase = record.phases.get("finetune")
+    return (as_float(phase.energy_j.get("total")) if phase else None) or 0.0
+
+
 def job_label(record: JobRecord) -> str:
     """``model · variant`` of a record (not necessarily unique)."""
     return f"{record.model.name or '?'} · {record.variant.name or '?'}"
