@@ -112,7 +112,7 @@ COLUMNS: list[tuple[str, str]] = [
 
 def _energy_cell(record: JobRecord, key: str, unit: str) -> Cell:
     """A per-record energy-derived figure named as in the record, in ``unit`` (J or g)."""
-    value = as_float(getattr(record, key))
+    value = getattr(record, key)
     return Cell(value, fmt.si(value, unit), figure_provenance(record, key))
 
 
