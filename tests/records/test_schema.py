@@ -26,6 +26,14 @@ def test_json_round_trip_keeps_the_shape_and_unknown_keys():
     assert record.phases["inference"].energy_j["total"] == pytest.approx(16.0)
 
 
+def test_values_json_cannot_hold_are_written_as_text():
+    record = load_record({"job_id": "j-1", "backend": {"device": Path("/dev/x")}})
+    record.backend["dtype"] = object  # what a backend's describe() might hand back
+    out = record.to_json()
+    assert out["backend"] == {"device": "/dev/x", "dtype": "<class 'object'>"}
+    json.dumps(out)
+
+
 def test_a_record_without_a_version_is_version_1_and_loses_its_task_figures():
     data = {k: v for k, v in V1[0].items() if k != "schema"}
     out = load_record(data).to_json()

@@ -219,5 +219,6 @@ class JobRecord(_Open):
         return self.status == "ok"
 
     def to_json(self) -> dict[str, Any]:
-        """The record as JSON-ready data: the fields set, ``schema`` by its JSON name."""
-        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        """The record as JSON-ready data: the fields set, ``schema`` by its JSON name; a value
+        JSON cannot hold (e.g. an object in a backend's ``describe()``) as its ``str``."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True, fallback=str)
