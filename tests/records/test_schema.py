@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,13 @@ def test_a_corrupt_stored_record_names_the_job_and_field(tmp_path):
         pytest.raises(GreenbenchError, match=r"'j-1': invalid record field samples"),
     ):
         store.jobs()
+
+
+def test_the_store_does_not_import_the_index_modules():
+    """``greenbench measure --out`` opens a store: it should not pay for numpy."""
+    code = (
+        "import sys, greenbench.store; "
+        "print(sorted({'numpy', 'greenbench.records.per_task'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
