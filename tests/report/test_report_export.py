@@ -9,6 +9,8 @@ import json
 import pytest
 import report_fixtures as rf
 
+from greenbench.records import SCHEMA_VERSION
+from greenbench.records.per_task import TASK_FIELDS
 from greenbench.report.export import (
     LONG_COLUMNS,
     long_rows,
@@ -63,7 +65,15 @@ def test_parquet_round_trips(tmp_path):
 
 
 def test_json_is_the_record_list():
-    assert json.loads(to_json(rf.records())) == rf.records()
+    exported = json.loads(to_json(rf.records()))
+    assert len(exported) == len(rf.records())
+    for out, original in zip(exported, rf.records(), strict=True):
+        # every stored field as it was, at the current schema; the task's figures over this set
+        task = {k: out[k] for k in TASK_FIELDS}
+        assert out == {**original, "schema": SCHEMA_VERSION, **task}
+    by_id = {r["job_id"]: r for r in exported}
+    assert by_id["j-large"]["pareto_energy"] is True and by_id["j-xss"]["pareto_energy"] is False
+    assert by_id["j-sum"]["gqi"] is None and by_id["j-small"]["gqi_unit"] == "J"
 
 
 def test_markdown_has_a_leaderboard_per_task_with_estimates_marked():

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 import report_fixtures as rf
 
+from greenbench.records import load_record
+from greenbench.records.values import variant_details
 from greenbench.report import formatting as fmt
 from greenbench.report.provenance import combine, figure_provenance
-from greenbench.report.tables import leaderboards, variant_details
+from greenbench.report.tables import leaderboards
 
 
 @pytest.mark.parametrize(
@@ -47,8 +49,9 @@ def test_one_estimated_input_makes_an_estimate():
 def test_per_query_figures_take_the_inference_phase_only():
     record = rf.record("j", provenance=rf.MEASURED)
     record["phases"]["load"]["provenance"] = dict(rf.ESTIMATED)
-    assert figure_provenance(record, "energy_per_query_j").measured
-    assert not figure_provenance(record, "emissions_g").measured  # every phase
+    typed = load_record(record)
+    assert figure_provenance(typed, "energy_per_query_j").measured
+    assert not figure_provenance(typed, "emissions_g").measured  # every phase
 
 
 def test_rows_rank_by_quality_and_flag_the_frontier():
@@ -61,7 +64,7 @@ def test_rows_rank_by_quality_and_flag_the_frontier():
     assert {r.job_id for r in sql.rows if r.on_frontier} == {
         "j-large", "j-small-lora", "j-small", "j-measured",
     }  # fmt: skip
-    assert [r["job_id"] for r in sql.failed] == ["j-failed"]
+    assert [r.job_id for r in sql.failed] == ["j-failed"]
     lora = sql.rows[1]
     assert lora.finetuned and lora.params_trainable.text == "460.8k"
     assert lora.energy_per_1k.value == pytest.approx(1050.0) and lora.energy_per_1k.estimated
@@ -82,7 +85,7 @@ def test_duplicate_labels_get_the_job_id():
 
 
 def test_variant_details_name_the_fine_tuning():
-    lora = rf.record("j", finetune_j=10.0)
+    lora = load_record(rf.record("j", finetune_j=10.0))
     assert variant_details(lora) == "hf · fp32 · none · 32-bit · batch 8 · LoRA r8 α16, 30 steps"
 
 

@@ -64,10 +64,11 @@ def test_jobs_upsert_keep_order_and_replace_samples(tmp_path):
     with ResultsStore(tmp_path / "r.db") as store:
         store.put_job({"job_id": "a", "status": "failed", "error": "x"}, [{"id": 1, "prompt": "p"}])
         store.put_job({"job_id": "b", "status": "ok"})
-        store.put_job({"job_id": "a", "status": "ok", "quality": {"acc": 1.0}}, [dict(sample)])
+        quality = {"acc": {"value": 1.0}}
+        store.put_job({"job_id": "a", "status": "ok", "quality": quality}, [dict(sample)])
         store.put_job({"job_id": "b", "status": "ok", "cegi": 0.1})  # no samples: keep them
         assert [j["job_id"] for j in store.jobs()] == ["a", "b"]
-        assert store.job("a") == {"job_id": "a", "status": "ok", "quality": {"acc": 1.0}}
+        assert store.job("a") == {"schema": 2, "job_id": "a", "status": "ok", "quality": quality}
         assert store.job("b")["cegi"] == 0.1 and store.job("zzz") is None
         assert store.done_job_ids() == {"a", "b"}
         assert store.jobs(status="failed") == []
@@ -75,6 +76,8 @@ def test_jobs_upsert_keep_order_and_replace_samples(tmp_path):
         assert store.samples("b") == []
         with pytest.raises(GreenbenchError, match="job_id"):
             store.put_job({"status": "ok"})
+        with pytest.raises(GreenbenchError, match=r"'c': invalid record field quality\.acc"):
+            store.put_job({"job_id": "c", "quality": {"acc": 1.0}})
 
 
 def test_meta_round_trip(tmp_path):

@@ -63,7 +63,7 @@ def run(job: Job, on_step=None):
         os._exit(3)
     if kind == "sleep":
         time.sleep(float(os.environ.get("GB_FAKE_SLEEP", "30")))
-    record = new_record(job)
+    record = new_record(job).to_json()
     quality = QUALITY.get(job.variant.name, 0.3)
     samples = job.limit or 10
     if on_step is not None:  # as a batching backend reports: per batch of FAKE_BATCH samples

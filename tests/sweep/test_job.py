@@ -23,18 +23,18 @@ def measurement(cpu_j: float, idle_j: float = 1.0, duration_s: float = 2.0) -> M
 
 def test_inference_repeats_keep_mean_per_component_and_spread_of_totals():
     phase = _phase([measurement(10.0), measurement(12.0, duration_s=4.0), measurement(14.0)])
-    assert phase["repeats"] == 3
-    assert phase["energy_j"] == {"cpu": 12.0, "ram": 1.0, "total": 13.0}
-    assert phase["net_energy_j"] == {"cpu": 11.0, "ram": 1.0, "total": 12.0}
-    assert phase["total_j_std"] == pytest.approx(2.0)  # sample std of 11, 13, 15
-    assert phase["repeat_totals_j"] == [11.0, 13.0, 15.0]
-    assert phase["duration_s"] == pytest.approx(8.0 / 3)
-    assert phase["provenance"]["cpu"] == "measured:rapl"
+    assert phase.repeats == 3
+    assert phase.energy_j == {"cpu": 12.0, "ram": 1.0, "total": 13.0}
+    assert phase.net_energy_j == {"cpu": 11.0, "ram": 1.0, "total": 12.0}
+    assert phase.total_j_std == pytest.approx(2.0)  # sample std of 11, 13, 15
+    assert phase.repeat_totals_j == [11.0, 13.0, 15.0]
+    assert phase.duration_s == pytest.approx(8.0 / 3)
+    assert phase.provenance["cpu"] == "measured:rapl"
 
 
 def test_a_single_window_has_no_spread():
     phase = _phase([measurement(10.0)])
-    assert phase["repeats"] == 1 and phase["total_j_std"] is None
+    assert phase.repeats == 1 and phase.total_j_std is None
 
 
 def test_a_failing_job_is_recorded_with_what_it_knew(tmp_path):

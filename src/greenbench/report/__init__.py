@@ -4,7 +4,7 @@ exports (JSON, CSV, Parquet) and the deployment recommendation.
 - :func:`write_html` / :func:`render_html` — the HTML report (``html.py``, ``plots.py``)
 - :func:`print_leaderboard` — rich leaderboards (``terminal.py``)
 - :mod:`greenbench.report.export` — JSON, long CSV/Parquet, Markdown
-- :func:`recommend` — which variant to deploy, and why (``recommend.py``)
+- :func:`recommend` — which variant to deploy (``recommend.py``), and why (``recommend_reasons.py``)
 - :func:`leaderboards` — the rows every view shares (``tables.py``)
 """
 

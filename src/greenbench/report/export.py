@@ -13,8 +13,12 @@ import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.records import JobRecord, load_records
+from greenbench.records.per_task import TaskFigures, task_figures, with_task_fields
+from greenbench.records.values import as_float
 from greenbench.report.provenance import (
     Provenance,
     combine,
@@ -30,7 +34,7 @@ LONG_COLUMNS = [
     "metric", "value", "ci_low", "ci_high", "unit", "provenance", "method",
 ]  # fmt: skip
 
-#: Record-level figures exported when not null: key -> unit.
+#: Record-level figures exported when not null: key -> unit (``gqi`` from the task's figures).
 INDEX_UNITS = {
     "energy_per_query_j": "J",
     "emissions_per_query_g": "gCO2e",
@@ -43,63 +47,66 @@ INDEX_UNITS = {
 }
 
 
-def _number(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _figures(record: Mapping) -> Iterator[tuple[str, float, str, Provenance | None, dict]]:
+def _figures(
+    record: JobRecord, task: TaskFigures
+) -> Iterator[tuple[str, float, str, Provenance | None, dict]]:
     """(metric, value, unit, provenance, extra columns) for every figure of ``record``."""
-    for name, q in (record.get("quality") or {}).items():
-        if _number(q.get("value")) is not None:
-            ci = {"ci_low": _number(q.get("ci_low")), "ci_high": _number(q.get("ci_high"))}
-            yield f"quality.{name}", float(q["value"]), "", None, ci
-    model = record.get("model") or {}
+    for name, q in record.quality.items():
+        if q.value is not None:
+            yield f"quality.{name}", q.value, "", None, {"ci_low": q.ci_low, "ci_high": q.ci_high}
     for key in ("params_total", "params_trainable", "params_active"):
-        if _number(model.get(key)) is not None:
-            yield key, float(model[key]), "params", None, {}
-    for phase, data in (record.get("phases") or {}).items():
-        provenance = data.get("provenance") or {}
-        if _number(data.get("duration_s")) is not None:
-            yield f"duration_s.{phase}", float(data["duration_s"]), "s", None, {}
+        if (count := getattr(record.model, key)) is not None:
+            yield key, float(count), "params", None, {}
+    for phase, data in record.phases.items():
+        if data.duration_s is not None:
+            yield f"duration_s.{phase}", data.duration_s, "s", None, {}
         for field in ("energy_j", "net_energy_j"):
-            for component, value in (data.get(field) or {}).items():
-                if _number(value) is None:
+            for component, value in getattr(data, field).items():
+                if value is None:
                     continue
                 sources = (
-                    provenance.values() if component == "total" else [provenance.get(component)]
+                    data.provenance.values()
+                    if component == "total"
+                    else [data.provenance.get(component)]
                 )
-                yield f"{field}.{phase}.{component}", float(value), "J", combine(sources), {}
-    for key, value in (record.get("emissions_g") or {}).items():
-        if _number(value) is not None:
+                yield f"{field}.{phase}.{component}", value, "J", combine(sources), {}
+    for key, value in record.emissions_g.items():
+        if value is not None:
             phases = None if key == "total" else [key]
-            yield f"emissions_g.{key}", float(value), "gCO2e", phase_provenance(record, phases), {}
+            yield f"emissions_g.{key}", value, "gCO2e", phase_provenance(record, phases), {}
+    rated = task.gqi.get(record.job_id)
+    indexes = {key: getattr(record, key, None) for key in INDEX_UNITS}
+    indexes["gqi"] = rated.value if rated else None
     for key, unit in INDEX_UNITS.items():
-        if _number(record.get(key)) is not None:
-            yield key, float(record[key]), unit, figure_provenance(record, key), {}
-    if _number(record.get("samples")) is not None:
-        yield "samples", float(record["samples"]), "queries", None, {}
-    for key, value in (record.get("tokens") or {}).items():
-        if _number(value) is not None:
-            yield f"tokens.{key}", float(value), "tokens", None, {}
+        if indexes[key] is not None:
+            yield key, float(indexes[key]), unit, figure_provenance(record, key), {}
+    if record.samples is not None:
+        yield "samples", float(record.samples), "queries", None, {}
+    if record.tokens is not None:
+        for key, value in record.tokens.model_dump(exclude_unset=True).items():
+            if (count := as_float(value)) is not None:
+                yield f"tokens.{key}", count, "tokens", None, {}
 
 
-def long_rows(records: Sequence[Mapping]) -> list[dict]:
+def long_rows(records: Sequence[JobRecord | Mapping[str, Any]]) -> list[dict]:
     """One dict per job × figure with the keys of :data:`LONG_COLUMNS`.
 
     ``provenance`` is ``measured``, ``estimated`` or ``unknown`` for energy-derived figures and
     empty for quality and counts; ``method`` lists the provenance strings behind it.
     """
+    typed = load_records(records)
+    figures = task_figures(typed)
     rows = []
-    for record in records:
+    for record in typed:
         base = {
-            "job_id": str(record.get("job_id")),
-            "sweep": str(record.get("sweep") or ""),
-            "task": str(record.get("task")),
-            "model": str((record.get("model") or {}).get("name", "")),
-            "variant": str((record.get("variant") or {}).get("name", "")),
-            "status": str(record.get("status")),
+            "job_id": record.job_id,
+            "sweep": record.sweep or "",
+            "task": str(record.task),
+            "model": record.model.name or "",
+            "variant": record.variant.name or "",
+            "status": str(record.status),
         }
-        for metric, value, unit, prov, extra in _figures(record):
+        for metric, value, unit, prov, extra in _figures(record, figures[str(record.task)]):
             rows.append(
                 {
                     **base,
@@ -115,9 +122,10 @@ def long_rows(records: Sequence[Mapping]) -> list[dict]:
     return rows
 
 
-def to_json(records: Sequence[Mapping]) -> str:
-    """The job records as a JSON list (the format of ``results.json``, ``docs/records.md``)."""
-    return json.dumps(list(records), indent=2, ensure_ascii=False, default=str) + "\n"
+def to_json(records: Sequence[JobRecord | Mapping[str, Any]]) -> str:
+    """The job records as a JSON list with their per-task figures (the format of
+    ``results.json``, ``docs/records.md``)."""
+    return json.dumps(with_task_fields(records), indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 #: First characters that make a spreadsheet read a CSV cell as a formula.
@@ -131,7 +139,7 @@ def _csv_safe(value: object) -> object:
     return value
 
 
-def to_csv(records: Sequence[Mapping]) -> str:
+def to_csv(records: Sequence[JobRecord | Mapping[str, Any]]) -> str:
     """The long table (:func:`long_rows`) as CSV text with a header row."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LONG_COLUMNS, lineterminator="\n")
@@ -141,7 +149,7 @@ def to_csv(records: Sequence[Mapping]) -> str:
     return buffer.getvalue()
 
 
-def write_parquet(records: Sequence[Mapping], path: str | Path) -> Path:
+def write_parquet(records: Sequence[JobRecord | Mapping[str, Any]], path: str | Path) -> Path:
     """Write the long table (:func:`long_rows`) as a Parquet file.
 
     Raises:
@@ -177,7 +185,7 @@ def _md_cell(value: object) -> str:
     return _md(value)
 
 
-def to_markdown(records: Sequence[Mapping]) -> str:
+def to_markdown(records: Sequence[JobRecord | Mapping[str, Any]]) -> str:
     """One Markdown leaderboard per task; estimated figures italic with †, methods below."""
     if not records:
         return "No jobs recorded.\n"
@@ -201,7 +209,7 @@ def to_markdown(records: Sequence[Mapping]) -> str:
             parts.append("★ on the Pareto frontier (quality vs energy per query).")
             parts.extend(f"{_md(note)}." for note in provenance_notes(board))
         for record in board.failed:
-            error = record.get("error") or "no error recorded"
-            parts.append(f"- failed: `{_md(record.get('job_id'))}` {_md(error)}")
+            error = record.error or "no error recorded"
+            parts.append(f"- failed: `{_md(record.job_id)}` {_md(error)}")
         parts.append("")
     return "\n".join(parts)

@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import plotly.graph_objects as go
@@ -23,12 +24,14 @@ from markupsafe import Markup
 
 from greenbench import __version__
 from greenbench.errors import GreenbenchError
+from greenbench.records import JobRecord, load_records
+from greenbench.records.values import job_label
 from greenbench.report import formatting as fmt
 from greenbench.report import plots
 from greenbench.report.loading import load_run
 from greenbench.report.provenance import combine
 from greenbench.report.recommend import recommend
-from greenbench.report.tables import Leaderboard, job_label, leaderboards
+from greenbench.report.tables import Leaderboard, leaderboards
 
 #: Characters that could end a ``<script>`` element or a JavaScript string early, as JSON escapes.
 _SCRIPT_ESCAPES = {
@@ -128,14 +131,12 @@ def _carbon_view(carbon: Mapping, jobs: int) -> dict:
     }
 
 
-def _energy_rows(records: Sequence[Mapping]) -> list[dict]:
+def _energy_rows(records: Sequence[JobRecord]) -> list[dict]:
     """One row per job × phase × component: gross and net energy and their provenance."""
     rows = []
     for record in records:
-        for phase, data in (record.get("phases") or {}).items():
-            gross = data.get("energy_j") or {}
-            net = data.get("net_energy_j") or {}
-            provenance = data.get("provenance") or {}
+        for phase, data in record.phases.items():
+            gross, net, provenance = data.energy_j, data.net_energy_j, data.provenance
             for component in [c for c in gross if c != "total"] + ["total"]:
                 prov = (
                     combine(provenance.values())
@@ -144,34 +145,34 @@ def _energy_rows(records: Sequence[Mapping]) -> list[dict]:
                 )
                 rows.append(
                     {
-                        "job_id": record.get("job_id"),
+                        "job_id": record.job_id,
                         "label": job_label(record),
                         "phase": phase,
                         "component": component,
-                        "duration_s": data.get("duration_s"),
+                        "duration_s": data.duration_s,
                         "gross": gross.get(component),
                         "net": net.get(component),
                         "provenance": prov,
-                        "repeats": data.get("repeats"),
-                        "std": data.get("total_j_std") if component == "total" else None,
+                        "repeats": data.repeats,
+                        "std": data.total_j_std if component == "total" else None,
                     }
                 )
     return rows
 
 
-def _methods(records: Sequence[Mapping]) -> list[dict]:
+def _methods(records: Sequence[JobRecord]) -> list[dict]:
     """Each distinct provenance string with the components and phases it covers and the
     number of jobs using it, measured first."""
     found: dict[str, dict] = {}
     for record in records:
-        for phase, data in (record.get("phases") or {}).items():
-            for component, method in (data.get("provenance") or {}).items():
+        for phase, data in record.phases.items():
+            for component, method in data.provenance.items():
                 entry = found.setdefault(
                     str(method),
                     {"prov": combine([method]), "covers": set(), "jobs": set()},
                 )
                 entry["covers"].add(f"{component} ({phase})")
-                entry["jobs"].add(record.get("job_id"))
+                entry["jobs"].add(record.job_id)
     rows = [
         {"method": m, "prov": e["prov"], "covers": ", ".join(sorted(e["covers"])),
          "jobs": len(e["jobs"])}
@@ -196,7 +197,7 @@ def _sample_view(sample: Mapping) -> dict:
     }
 
 
-def _recommendations(records: Sequence[Mapping], boards: list[Leaderboard]) -> dict:
+def _recommendations(records: Sequence[JobRecord], boards: list[Leaderboard]) -> dict:
     """Per task, the default recommendation (quality within the CI of the best, lowest energy
     per query), or None where there is nothing to recommend from."""
     found = {}
@@ -231,14 +232,14 @@ def _figures(boards: list[Leaderboard]) -> tuple[list[dict], dict[str, list[str]
 
 
 def render_html(
-    records: Sequence[Mapping],
+    records: Sequence[JobRecord | Mapping[str, Any]],
     samples_by_job: Mapping[str, Sequence[Mapping]],
     meta: Mapping | None = None,
 ) -> str:
     """The report as one HTML document.
 
     Args:
-        records: job records (see ``docs/records.md``), any status.
+        records: job records or their JSON (see ``docs/records.md``), any status.
         samples_by_job: job id -> per-sample logs (``id``, ``prompt``, ``prediction``,
             ``reference``, ``scores``); jobs without samples may be missing.
         meta: sweep-level information of the store (``environment`` and ``carbon``, used when
@@ -248,14 +249,20 @@ def render_html(
         The document; it loads nothing from the network.
     """
     meta = meta or {}
+    records = load_records(records)
     boards = leaderboards(records)
     figures, figures_by_task = _figures(boards)
     # Each record says where its job ran; the sweep's metadata is the fallback.
-    environments = _distinct([r.get("environment") for r in records]) or _distinct(
+    environments = _distinct([r.environment for r in records]) or _distinct(
         [meta.get("environment")]
     )
-    carbons = _distinct([r.get("carbon") for r in records]) or _distinct([meta.get("carbon")])
-    sweeps = sorted({str(r["sweep"]) for r in records if r.get("sweep")})
+    carbons = _distinct(
+        [
+            r.carbon.model_dump(mode="json", exclude_unset=True) if r.carbon else None
+            for r in records
+        ]
+    ) or _distinct([meta.get("carbon")])
+    sweeps = sorted({r.sweep for r in records if r.sweep})
     config = meta.get("config")
     energy_rows = _energy_rows(records)
     plotly_js, plotly_hash = _plotly_js()
@@ -269,8 +276,8 @@ def render_html(
         "figures_by_task": figures_by_task,
         "recommendations": _recommendations(records, boards),
         "n_jobs": len(records),
-        "n_failed": sum(1 for r in records if r.get("status") != "ok"),
-        "failed": [r for r in records if r.get("status") != "ok"],
+        "n_failed": sum(1 for r in records if not r.ok),
+        "failed": [r for r in records if not r.ok],
         "environments": [(_flatten(env), n) for env, n in environments],
         "carbons": [_carbon_view(c, n) for c, n in carbons],
         "idle": _flatten(meta["idle"]) if isinstance(meta.get("idle"), Mapping) else None,
@@ -279,11 +286,11 @@ def render_html(
         "any_estimated": any(not row["provenance"].measured for row in energy_rows),
         "jobs": [
             {
-                "job_id": r.get("job_id"),
+                "job_id": r.job_id,
                 "label": job_label(r),
-                "task": r.get("task"),
-                "status": r.get("status"),
-                "samples": [_sample_view(s) for s in samples_by_job.get(r.get("job_id"), [])],
+                "task": r.task,
+                "status": r.status,
+                "samples": [_sample_view(s) for s in samples_by_job.get(r.job_id, [])],
             }
             for r in records
         ],

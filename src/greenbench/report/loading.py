@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from greenbench.errors import GreenbenchError
+from greenbench.records import JobRecord
 from greenbench.store import ResultsStore
 
 
@@ -13,8 +14,8 @@ from greenbench.store import ResultsStore
 class RunResults:
     """Everything a report shows, as stored by one sweep."""
 
-    records: list[dict]
-    """Job records (``docs/records.md``), every status."""
+    records: list[JobRecord]
+    """Job records (``docs/records.md``), every status, migrated to the current version."""
     samples_by_job: dict[str, list[dict]] = field(default_factory=dict)
     """Job id -> per-sample logs (``id``, ``prompt``, ``prediction``, ``reference``, ``scores``)."""
     meta: dict = field(default_factory=dict)
@@ -25,7 +26,8 @@ def load_run(run_dir: str | Path) -> RunResults:
     """Read ``run_dir/results.db``.
 
     Raises:
-        GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``.
+        GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``, or a
+            stored record is invalid or of a newer version.
     """
     path = Path(run_dir) / "results.db"
     if not path.is_file():
@@ -33,7 +35,7 @@ def load_run(run_dir: str | Path) -> RunResults:
             f"{run_dir}: no results.db here; give the --out directory of a `greenbench run`"
         )
     with ResultsStore(path) as store:
-        records = store.jobs()
-        samples = {r["job_id"]: store.samples(r["job_id"]) for r in records}
+        records = store.records()
+        samples = {r.job_id: store.samples(r.job_id) for r in records}
         meta = store.meta() or {}
     return RunResults(records, samples, dict(meta))

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 
-from greenbench.metrics.efficiency import pareto_front
+from greenbench.records import JobRecord
+from greenbench.records.values import job_label
 from greenbench.report import formatting as fmt
 from greenbench.report.provenance import Provenance, combine
-from greenbench.report.tables import Cell, Leaderboard, Row, job_label
+from greenbench.report.tables import Cell, Leaderboard, Row
 
 #: Order and colour of the phases and components we know; others follow in name order.
 PHASE_COLOURS = {"load": "#94a3b8", "finetune": "#d97706", "inference": "#059669"}
@@ -25,10 +26,16 @@ COMPONENT_COLOURS = {"cpu": "#2563eb", "dram": "#7c3aed", "gpu": "#dc2626", "ram
 _OTHER_COLOURS = ["#64748b", "#db2777", "#65a30d", "#0891b2"]
 ESTIMATED_PATTERN = "/"
 
-#: Scatter axes: cost key -> (Row attribute, axis title, unit).
+#: Scatter axes: cost key -> (Row attribute, the task frontier against that cost (a cost of
+#: ``greenbench.records.per_task.COSTS``), axis title, unit).
 COSTS = {
-    "energy": ("energy_per_1k", "inference energy per 1,000 queries", "J"),
-    "emissions": ("emissions", "emissions of the job, all phases", "gCO₂e"),
+    "energy": (
+        "energy_per_1k",
+        "energy_per_query_j",
+        "inference energy per 1,000 queries",
+        "J",
+    ),
+    "emissions": ("emissions", "emissions_g", "emissions of the job, all phases", "gCO₂e"),
 }
 
 
@@ -64,7 +71,7 @@ def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
     labelled ``model · variant``; measured points filled, estimated points open. The cost axis
     takes the SI prefix of the median cost (e.g. mgCO₂e) and is logarithmic when the costs
     span more than a factor of 20."""
-    attribute, axis_title, unit = COSTS[cost]
+    attribute, frontier, axis_title, unit = COSTS[cost]
     rows = [
         r
         for r in board.rows
@@ -83,8 +90,8 @@ def quality_scatter(board: Leaderboard, cost: str) -> go.Figure:
         group = [r for r in rows if getattr(r, attribute).estimated == estimated]
         if group:
             fig.add_trace(_points(group, attribute, estimated, factor, labels, above))
-    points = [(r.quality.value, getattr(r, attribute).value) for r in rows]
-    front = [rows[i] for i in pareto_front(points, higher_is_better=board.higher_is_better)]
+    by_id = {r.job_id: r for r in rows}
+    front = [by_id[j] for j in board.figures.frontiers[frontier] if j in by_id]
     if front:
         fig.add_trace(
             go.Scatter(
@@ -172,22 +179,22 @@ def _ordered(names: set[str], known: dict[str, str]) -> list[str]:
 def _bar_labels(board: Leaderboard) -> list[str]:
     """Bar labels in :func:`_task_records` order: the variant alone when the task has one
     model (the full ``model · variant`` is in the hover)."""
-    records = [r.record for r in board.rows] + [r for r in board.failed if r.get("phases")]
-    models = {(r.get("model") or {}).get("name") for r in records}
+    records = [r.record for r in board.rows] + [r for r in board.failed if r.phases]
+    models = {r.model.name for r in records}
     if len(models) != 1:
         return [label for label, _ in _task_records(board)]
-    names = [str((r.get("variant") or {}).get("name", "?")) for r in records]
+    names = [r.variant.name or "?" for r in records]
     names = [
-        f"{n} ({r.get('job_id')})" if names.count(n) > 1 else n
+        f"{n} ({r.job_id})" if names.count(n) > 1 else n
         for n, r in zip(names, records, strict=True)
     ]
     return names[: len(board.rows)] + [f"{n} (failed)" for n in names[len(board.rows) :]]
 
 
-def _task_records(board: Leaderboard) -> list[tuple[str, Mapping]]:
+def _task_records(board: Leaderboard) -> list[tuple[str, JobRecord]]:
     """(label, record) of every job of the task with phases, failed jobs marked."""
     pairs = [(r.label, r.record) for r in board.rows]
-    pairs += [(f"{job_label(r)} (failed)", r) for r in board.failed if r.get("phases")]
+    pairs += [(f"{job_label(r)} (failed)", r) for r in board.failed if r.phases]
     return pairs
 
 
@@ -195,7 +202,7 @@ def _stacked(
     board: Leaderboard,
     names: list[str],
     known: dict[str, str],
-    part: Callable[[Mapping, str], tuple[float | None, Provenance]],
+    part: Callable[[JobRecord, str], tuple[float | None, Provenance]],
     title: str,
     y_title: str,
 ) -> go.Figure:
@@ -238,13 +245,14 @@ def _stacked(
 def energy_by_phase(board: Leaderboard) -> go.Figure:
     """Gross energy of each phase of each job of ``board`` (J), stacked; estimated hatched."""
 
-    def part(record: Mapping, phase: str) -> tuple[float | None, Provenance]:
-        data = (record.get("phases") or {}).get(phase) or {}
-        prov = combine((data.get("provenance") or {}).values())
-        return (data.get("energy_j") or {}).get("total"), prov
+    def part(record: JobRecord, phase: str) -> tuple[float | None, Provenance]:
+        data = record.phases.get(phase)
+        if data is None:
+            return None, combine([])
+        return data.energy_j.get("total"), combine(data.provenance.values())
 
     jobs = _task_records(board)
-    phases = _ordered({p for _, r in jobs for p in r.get("phases") or {}}, PHASE_COLOURS)
+    phases = _ordered({p for _, r in jobs for p in r.phases}, PHASE_COLOURS)
     return _stacked(
         board, phases, PHASE_COLOURS, part, "energy per phase", "energy (J; inference: one pass)"
     )
@@ -254,21 +262,15 @@ def energy_by_component(board: Leaderboard) -> go.Figure:
     """Gross energy of each component (cpu, dram, gpu, ram, …) summed over the phases of each
     job (J), stacked; a bar is hatched when any of its phases estimated that component."""
 
-    def part(record: Mapping, component: str) -> tuple[float | None, Provenance]:
-        phases = (record.get("phases") or {}).values()
-        values = [(p.get("energy_j") or {}).get(component) for p in phases]
-        numbers = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
-        prov = combine((p.get("provenance") or {}).get(component) for p in phases)
+    def part(record: JobRecord, component: str) -> tuple[float | None, Provenance]:
+        phases = record.phases.values()
+        values = [p.energy_j.get(component) for p in phases]
+        numbers = [v for v in values if v is not None and math.isfinite(v)]
+        prov = combine(p.provenance.get(component) for p in phases)
         return (sum(numbers) if numbers else None), prov
 
     jobs = _task_records(board)
-    found = {
-        c
-        for _, r in jobs
-        for p in (r.get("phases") or {}).values()
-        for c in (p.get("energy_j") or {})
-        if c != "total"
-    }
+    found = {c for _, r in jobs for p in r.phases.values() for c in p.energy_j if c != "total"}
     components = _ordered(found, COMPONENT_COLOURS)
     return _stacked(
         board,

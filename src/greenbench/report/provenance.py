@@ -8,8 +8,10 @@ figure with no provenance at all is *unknown* (never shown as measured).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from greenbench.records import JobRecord
 
 #: Phases each derived figure of a record is computed from (None: every phase).
 FIGURE_PHASES: dict[str, tuple[str, ...] | None] = {
@@ -58,17 +60,17 @@ def combine(methods: Iterable[str]) -> Provenance:
     return Provenance("estimated", distinct)
 
 
-def phase_provenance(record: Mapping, phases: Iterable[str] | None = None) -> Provenance:
+def phase_provenance(record: JobRecord, phases: Iterable[str] | None = None) -> Provenance:
     """Provenance of the energy of ``phases`` of ``record`` (all phases when None)."""
-    recorded = record.get("phases") or {}
+    recorded = record.phases
     names = recorded if phases is None else [p for p in phases if p in recorded]
     methods: list[str] = []
     for name in names:
-        methods.extend((recorded[name].get("provenance") or {}).values())
+        methods.extend(m for m in recorded[name].provenance.values() if m)
     return combine(methods)
 
 
-def figure_provenance(record: Mapping, figure: str) -> Provenance:
+def figure_provenance(record: JobRecord, figure: str) -> Provenance:
     """Provenance of a derived figure of ``record`` named as in the record (see
     :data:`FIGURE_PHASES`; unlisted figures take every phase)."""
     return phase_provenance(record, FIGURE_PHASES.get(figure))

@@ -24,12 +24,15 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from greenbench.errors import GreenbenchError
-from greenbench.metrics.efficiency import break_even, pareto_front
+from greenbench.records import JobRecord, load_records
+from greenbench.records.per_task import lifetime_cost, task_figures
+from greenbench.records.values import finetune_cost, job_label, primary_quality
 from greenbench.report import formatting as fmt
 from greenbench.report.provenance import phase_provenance
-from greenbench.report.tables import higher_is_better, job_label, primary_quality
+from greenbench.report.recommend_reasons import BreakEvenNote, amount, break_even_notes, reasons
 
 
 @dataclass(frozen=True)
@@ -65,20 +68,6 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class BreakEvenNote:
-    """Break-even of a fine-tuned variant against an alternative."""
-
-    finetuned_job_id: str
-    against_job_id: str
-    queries: float | None
-    """Queries after which the fine-tuned variant has emitted less in total; None: never."""
-    saving_g: float | None
-    """Emissions saved by the fine-tuned variant after the requested queries, gCO2e (negative:
-    it emitted more); None without ``queries``."""
-    sentence: str
-
-
-@dataclass(frozen=True)
 class Recommendation:
     """The recommended variant of a task with the reasons, in sentences and in figures."""
 
@@ -105,28 +94,22 @@ class Recommendation:
         return dataclasses.asdict(self)
 
 
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _candidate_fields(record: Mapping) -> dict | None:
+def _candidate_fields(record: JobRecord) -> dict | None:
     quality = primary_quality(record)
-    value = _float(quality.get("value"))
-    if value is None:
+    if quality.value is None:
         return None
-    finetune = (record.get("phases") or {}).get("finetune") or {}
     provenance = phase_provenance(record)
     return {
-        "job_id": str(record.get("job_id")),
+        "job_id": record.job_id,
         "label": job_label(record),
-        "quality": value,
-        "ci_low": _float(quality.get("ci_low")),
-        "ci_high": _float(quality.get("ci_high")),
-        "energy_per_query_j": _float(record.get("energy_per_query_j")),
-        "emissions_per_query_g": _float(record.get("emissions_per_query_g")),
-        "finetune_energy_j": _float((finetune.get("energy_j") or {}).get("total")) or 0.0,
-        "finetune_emissions_g": _float((record.get("emissions_g") or {}).get("finetune")) or 0.0,
-        "finetuned": bool((record.get("variant") or {}).get("finetune")) or bool(finetune),
+        "quality": quality.value,
+        "ci_low": quality.ci_low,
+        "ci_high": quality.ci_high,
+        "energy_per_query_j": record.energy_per_query_j,
+        "emissions_per_query_g": record.emissions_per_query_g,
+        "finetune_energy_j": finetune_cost(record, emissions=False),
+        "finetune_emissions_g": finetune_cost(record, emissions=True),
+        "finetuned": record.variant.finetune is not None or "finetune" in record.phases,
         "estimated": not provenance.measured,
         "provenance": provenance.describe(),
     }
@@ -138,7 +121,7 @@ def _better(a: float, b: float, higher_is_better: bool) -> bool:
 
 
 def recommend(
-    records: Sequence[Mapping],
+    records: Sequence[JobRecord | Mapping[str, Any]],
     task: str,
     *,
     min_quality: float | None = None,
@@ -149,7 +132,7 @@ def recommend(
     """Recommend a variant of ``task`` from the job records of a sweep (see the module doc).
 
     Args:
-        records: job records (``docs/records.md``), any task and status.
+        records: job records or their JSON (``docs/records.md``), any task and status.
         task: the task to deploy for.
         min_quality: primary metric at least this good (>= for higher-is-better metrics).
         max_energy_j: inference energy per query at most this, J.
@@ -160,13 +143,17 @@ def recommend(
         GreenbenchError: unknown task (the message lists the tasks present), more than one
             constraint, ``queries`` < 1, no usable candidate, or none meeting the constraint.
     """
-    _check_arguments(records, task, min_quality, max_energy_j, max_emissions_g, queries)
-    ok = [r for r in records if str(r.get("task")) == task and r.get("status") == "ok"]
-    higher = higher_is_better(ok[0]) if ok else True
-    metric = str((ok[0] if ok else {}).get("primary_metric") or "quality")
+    typed = load_records(records)
+    _check_arguments(typed, task, min_quality, max_energy_j, max_emissions_g, queries)
+    ok = [r for r in typed if str(r.task) == task and r.ok]
+    figures = task_figures([r for r in typed if str(r.task) == task], queries=queries)[task]
+    higher = figures.higher_is_better
+    metric = figures.metric
     by_emissions = max_emissions_g is not None
     per_query_key = "emissions_per_query_g" if by_emissions else "energy_per_query_j"
-    one_off_key = "finetune_emissions_g" if by_emissions else "finetune_energy_j"
+    frontier = per_query_key
+    if queries is not None:
+        frontier = "lifetime_emissions_g" if by_emissions else "lifetime_energy_j"
     fields = [f for f in map(_candidate_fields, ok) if f and f[per_query_key] is not None]
     if not fields:
         raise GreenbenchError(
@@ -183,19 +170,22 @@ def recommend(
             f"best {metric}: {fmt.number(best['quality'])} ({best['label']})"
             if by_quality
             else f"lowest {_PER_QUERY[per_query_key]}: "
-            f"{_si(cheapest[per_query_key], per_query_key)} ({cheapest['label']})"
+            f"{amount(cheapest[per_query_key], per_query_key)} ({cheapest['label']})"
         )
         raise GreenbenchError(f"no variant of task {task!r} meets {constraint}; {closest}")
 
-    costs = [
-        f[per_query_key] if queries is None else f[one_off_key] + queries * f[per_query_key]
-        for f in fields
-    ]
-    points = [(f["quality"], c) for f, c in zip(fields, costs, strict=True)]
-    front = set(pareto_front(points, higher_is_better=higher))
+    by_id = {r.job_id: r for r in ok}
+    front = set(figures.frontiers[frontier])
     candidates = [
-        Candidate(**f, cost=c, qualifies=q, on_frontier=i in front)
-        for i, (f, c, q) in enumerate(zip(fields, costs, qualifies, strict=True))
+        Candidate(
+            **f,
+            cost=f[per_query_key]
+            if queries is None
+            else lifetime_cost(by_id[f["job_id"]], queries, emissions=by_emissions),
+            qualifies=q,
+            on_frontier=f["job_id"] in front,
+        )
+        for f, q in zip(fields, qualifies, strict=True)
     ]
     candidates.sort(key=lambda c: (not c.qualifies, c.cost, c.job_id))
     qualifying = [c for c in candidates if c.qualifies]
@@ -225,25 +215,25 @@ def recommend(
         queries=queries,
         chosen=chosen,
         candidates=candidates,
-        break_even=_break_even_notes(chosen, comparable, queries),
+        break_even=break_even_notes(chosen, comparable, queries),
     )
     unit = "g" if by_emissions else "J"
     default_rule = by_quality and min_quality is None
     recommendation.reasons.extend(
-        _reasons(recommendation, qualifying, by_quality, unit, best if default_rule else None)
+        reasons(recommendation, qualifying, by_quality, unit, best if default_rule else None)
     )
     return recommendation
 
 
 def _check_arguments(
-    records: Sequence[Mapping],
+    records: Sequence[JobRecord],
     task: str,
     min_quality: float | None,
     max_energy_j: float | None,
     max_emissions_g: float | None,
     queries: int | None,
 ) -> None:
-    tasks = sorted({str(r.get("task")) for r in records})
+    tasks = sorted({str(r.task) for r in records})
     if task not in tasks:
         raise GreenbenchError(
             f"--task {task!r}: no job of that task; tasks present: {', '.join(tasks) or 'none'}"
@@ -294,150 +284,3 @@ _PER_QUERY = {
     "energy_per_query_j": "energy per query",
     "emissions_per_query_g": "emissions per query",
 }
-
-
-def _si(value: float | None, key: str) -> str:
-    return fmt.si(value, "g") + " CO₂e" if key.endswith("_g") else fmt.si(value, "J")
-
-
-def _break_even_note(
-    tuned: Candidate, other: Candidate, queries: int | None
-) -> BreakEvenNote | None:
-    """Break-even of fine-tuned ``tuned`` against ``other`` (emissions; None without figures)."""
-    if tuned.emissions_per_query_g is None or other.emissions_per_query_g is None:
-        return None
-    # What the fine-tuned variant must repay is the one-off emissions it has beyond the other's
-    # (the other may be fine-tuned too); a variant with less one-off cost is ahead from query 1.
-    extra = max(0.0, tuned.finetune_emissions_g - other.finetune_emissions_g)
-    result = break_even(extra, tuned.emissions_per_query_g, other.emissions_per_query_g)
-    saving = None if queries is None else result.saving_g(queries)
-    per_query = (
-        f"{_si(tuned.emissions_per_query_g, '_g')} vs {_si(other.emissions_per_query_g, '_g')} "
-        "per query"
-    )
-    if result.queries is None:
-        sentence = (
-            f"Against {other.label}, {tuned.label} never repays its fine-tuning "
-            f"({_si(extra, '_g')} once): it emits no less per query ({per_query})."
-        )
-    elif result.queries == 0:
-        sentence = (
-            f"Against {other.label}, {tuned.label} is ahead from the first query: no extra "
-            f"one-off emissions and {per_query}."
-        )
-    else:
-        sentence = (
-            f"Against {other.label}, the fine-tuning of {tuned.label} ({_si(extra, '_g')} once) "
-            f"is repaid after {result.whole_queries:,} queries ({per_query})."
-        )
-    if saving is not None:
-        sentence += (
-            f" Over {queries:,} queries {tuned.label} saves {_si(saving, '_g')}."
-            if saving >= 0
-            else f" Over {queries:,} queries {tuned.label} emits {_si(-saving, '_g')} more."
-        )
-    return BreakEvenNote(tuned.job_id, other.job_id, result.queries, saving, sentence)
-
-
-def _break_even_notes(
-    chosen: Candidate, comparable: list[Candidate], queries: int | None
-) -> list[BreakEvenNote]:
-    """The chosen fine-tuned variant against every other comparable one; or, for a chosen variant
-    that is not fine-tuned, every comparable fine-tuned variant cheaper per query against it."""
-    others = [c for c in comparable if c.job_id != chosen.job_id]
-    if chosen.finetuned:
-        pairs = [(chosen, other) for other in others]
-    else:
-        pairs = [
-            (other, chosen)
-            for other in others
-            if other.finetuned
-            and other.emissions_per_query_g is not None
-            and chosen.emissions_per_query_g is not None
-            and other.emissions_per_query_g < chosen.emissions_per_query_g
-        ]
-    notes = [_break_even_note(tuned, other, queries) for tuned, other in pairs]
-    return [n for n in notes if n is not None]
-
-
-def _reasons(
-    rec: Recommendation,
-    qualifying: list[Candidate],
-    by_quality: bool,
-    unit: str,
-    best: dict | None,
-) -> list[str]:
-    """The sentences of :attr:`Recommendation.reasons`; ``best`` (the best-quality candidate)
-    is given under the default rule, to say when the choice is below it but within its CI."""
-    chosen = rec.chosen
-    ci = (
-        f" (95% CI {fmt.number(chosen.ci_low)}–{fmt.number(chosen.ci_high)})"
-        if chosen.ci_low is not None and chosen.ci_high is not None
-        else ""
-    )
-    estimated = " — estimated†" if chosen.estimated else ""
-    reasons = [
-        f"Deploy {chosen.label} for {rec.task}: {rec.metric} {fmt.number(chosen.quality)}{ci}, "
-        f"{_si(chosen.energy_per_query_j, '_j')} and "
-        f"{_si(chosen.emissions_per_query_g, '_g')} per query{estimated}.",
-        f"It meets the constraint {rec.constraint}; {len(qualifying)} of "
-        f"{len(rec.candidates)} variants do.",
-    ]
-    if best is not None and best["job_id"] != chosen.job_id and best["quality"] != chosen.quality:
-        reasons.append(
-            f"Its {rec.metric} is below the best ({fmt.number(best['quality'])}, "
-            f"{best['label']}) but within that variant's 95% CI: with these samples the "
-            "difference is not significant."
-        )
-    cost_text = fmt.si(chosen.cost, unit) + (" CO₂e" if unit == "g" else "")
-    if chosen.on_frontier:
-        reasons.append(
-            f"It is on the Pareto frontier of {rec.metric} against {rec.cost_name}: no other "
-            "variant is at least as good and cheaper."
-        )
-    else:
-        better = [
-            c.label
-            for c in rec.candidates
-            if c.job_id != chosen.job_id
-            and c.cost <= chosen.cost
-            and (
-                c.quality >= chosen.quality if rec.higher_is_better else c.quality <= chosen.quality
-            )
-        ]
-        reasons.append(
-            f"It is not on the Pareto frontier of {rec.metric} against {rec.cost_name}: "
-            f"{', '.join(better)} {'is' if len(better) == 1 else 'are'} at least as good and "
-            "cheaper but outside the constraint."
-        )
-    rivals = [c for c in qualifying if c.job_id != chosen.job_id]
-    if not rivals:
-        reasons.append("It is the only variant that meets the constraint.")
-    elif by_quality:
-        nxt = min(rivals, key=lambda c: c.cost)
-        other = fmt.si(nxt.cost, unit) + (" CO₂e" if unit == "g" else "")
-        reasons.append(
-            f"Of those, it has the lowest {rec.cost_name}: {cost_text}, against {other} for "
-            f"{nxt.label}, the next lowest."
-        )
-    else:
-        key = (lambda c: -c.quality) if rec.higher_is_better else (lambda c: c.quality)
-        nxt = min(rivals, key=key)
-        reasons.append(
-            f"Of those, it has the best {rec.metric}: {fmt.number(chosen.quality)}, against "
-            f"{fmt.number(nxt.quality)} for {nxt.label}, the next best."
-        )
-    reasons.extend(note.sentence for note in rec.break_even)
-    compared = {n.against_job_id for n in rec.break_even} | {
-        n.finetuned_job_id for n in rec.break_even
-    }
-    estimated_any = [
-        c for c in rec.candidates if c.estimated and (c is chosen or c.job_id in compared)
-    ]
-    if estimated_any:
-        reasons.append(
-            "The energy figures behind this choice are estimated, not measured "
-            f"({chosen.provenance if chosen.estimated else estimated_any[0].provenance}); "
-            "treat close comparisons with care."
-        )
-    return reasons

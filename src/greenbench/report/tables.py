@@ -1,15 +1,23 @@
 """Leaderboards: one per task, a row per successful job, the figures formatted with provenance.
 
-The HTML report, the terminal, the Markdown export and ``recommend`` all read these rows, so a
-figure is computed and labelled in one place.
+The HTML report, the terminal and the Markdown export read these rows, so a figure is labelled
+in one place; the task's figures (frontier, GQI) come from :mod:`greenbench.records.per_task`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from greenbench.metrics.efficiency import pareto_front
+from greenbench.records import JobRecord, load_records
+from greenbench.records.per_task import TaskFigures, task_figures
+from greenbench.records.values import (
+    as_float,
+    job_label,
+    primary_quality,
+    variant_details,
+)
 from greenbench.report import formatting as fmt
 from greenbench.report.provenance import Provenance, figure_provenance
 
@@ -70,7 +78,7 @@ class Row:
     finetuned: bool
     on_frontier: bool
     """Non-dominated in (quality, energy per query) within the task."""
-    record: Mapping = field(repr=False, compare=False)
+    record: JobRecord = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,9 @@ class Leaderboard:
     """The task's primary metric."""
     higher_is_better: bool
     rows: list[Row]
-    failed: list[Mapping]
+    failed: list[JobRecord]
+    figures: TaskFigures = field(repr=False, compare=False)
+    """The task's figures over the records shown (frontiers, GQI)."""
 
 
 #: Columns of the text leaderboards (terminal, Markdown): header, Row attribute.
@@ -100,147 +110,96 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
-def variant_details(record: Mapping) -> str:
-    """The variant of ``record`` in one line (see :attr:`Row.details`)."""
-    variant = record.get("variant") or {}
-    parts = [
-        str(variant[key])
-        for key in ("backend", "dtype", "quantization")
-        if variant.get(key) not in (None, "")
-    ]
-    if variant.get("bits") is not None:
-        parts.append(f"{variant['bits']}-bit")
-    if variant.get("batch_size") is not None:
-        parts.append(f"batch {variant['batch_size']}")
-    tune = variant.get("finetune")
-    if tune:
-        text = str(tune.get("method", "finetune"))
-        text = "LoRA" if text == "lora" else "QLoRA" if text == "qlora" else text
-        if tune.get("rank") is not None and tune.get("method") in ("lora", "qlora"):
-            text += f" r{tune['rank']}"
-        if tune.get("alpha") is not None and tune.get("method") in ("lora", "qlora"):
-            text += f" α{float(tune['alpha']):g}"
-        if tune.get("steps") is not None:
-            text += f", {tune['steps']} steps"
-        parts.append(text)
-    return " · ".join(parts)
-
-
-def job_label(record: Mapping) -> str:
-    """``model · variant`` of a record (not necessarily unique)."""
-    model = (record.get("model") or {}).get("name", "?")
-    variant = (record.get("variant") or {}).get("name", "?")
-    return f"{model} · {variant}"
-
-
-def higher_is_better(record: Mapping) -> bool:
-    """Whether the record's primary metric is maximized (True when the record does not say,
-    as in the skeleton of a job that failed before scoring)."""
-    return record.get("higher_is_better") is not False
-
-
-def primary_quality(record: Mapping) -> Mapping:
-    """The ``{value, ci_low, ci_high}`` of the record's primary metric, or ``{}``."""
-    return (record.get("quality") or {}).get(record.get("primary_metric"), {}) or {}
-
-
-def _float(value: object) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _energy_cell(record: Mapping, key: str, value: float | None, unit: str) -> Cell:
+def _energy_cell(record: JobRecord, key: str, unit: str) -> Cell:
+    """A per-record energy-derived figure named as in the record, in ``unit`` (J or g)."""
+    value = getattr(record, key)
     return Cell(value, fmt.si(value, unit), figure_provenance(record, key))
 
 
-def _index_cell(record: Mapping, key: str) -> Cell:
-    """An index; when it does not apply, its ``<key>_note`` (e.g. CEGI's "no gain") as text."""
-    value = _float(record.get(key))
-    note = record.get(f"{key}_note")
+def _index_cell(record: JobRecord, key: str, value: float | None, note: str | None) -> Cell:
+    """An index; when it does not apply, its note (e.g. CEGI's "no gain") as text."""
     text = str(note) if value is None and note else fmt.number(value)
     return Cell(value, text, figure_provenance(record, key))
 
 
-def _unique_labels(records: Sequence[Mapping]) -> list[str]:
+def _unique_labels(records: Sequence[JobRecord]) -> list[str]:
     labels = [job_label(r) for r in records]
     return [
-        f"{label} ({r.get('job_id')})" if labels.count(label) > 1 else label
+        f"{label} ({r.job_id})" if labels.count(label) > 1 else label
         for label, r in zip(labels, records, strict=True)
     ]
 
 
-def _row(record: Mapping, rank: int, label: str, on_frontier: bool) -> Row:
+def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
     quality = primary_quality(record)
-    value = _float(quality.get("value"))
-    low, high = _float(quality.get("ci_low")), _float(quality.get("ci_high"))
-    model = record.get("model") or {}
-    emissions = _float((record.get("emissions_g") or {}).get("total"))
-    total, trainable = _float(model.get("params_total")), _float(model.get("params_trainable"))
+    total = as_float(record.emissions_g.get("total"))
+    params, trainable = record.model.params_total, record.model.params_trainable
+    rated = figures.gqi.get(record.job_id)
     return Row(
         rank=rank,
-        job_id=str(record.get("job_id")),
+        job_id=record.job_id,
         label=label,
-        model=str(model.get("name", "?")),
-        variant=str((record.get("variant") or {}).get("name", "?")),
+        model=record.model.name or "?",
+        variant=record.variant.name or "?",
         details=variant_details(record),
-        quality=Cell(value, fmt.number(value)),
-        ci_low=low,
-        ci_high=high,
-        ci_text=f"{fmt.number(low)}–{fmt.number(high)}" if low is not None else fmt.DASH,
-        energy_per_1k=_energy_cell(
-            record, "energy_per_1k_queries_j", _float(record.get("energy_per_1k_queries_j")), "J"
+        quality=Cell(quality.value, fmt.number(quality.value)),
+        ci_low=quality.ci_low,
+        ci_high=quality.ci_high,
+        ci_text=(
+            f"{fmt.number(quality.ci_low)}–{fmt.number(quality.ci_high)}"
+            if quality.ci_low is not None
+            else fmt.DASH
         ),
-        energy_per_query=_energy_cell(
-            record, "energy_per_query_j", _float(record.get("energy_per_query_j")), "J"
+        energy_per_1k=_energy_cell(record, "energy_per_1k_queries_j", "J"),
+        energy_per_query=_energy_cell(record, "energy_per_query_j", "J"),
+        emissions=Cell(total, fmt.si(total, "g"), figure_provenance(record, "emissions_g")),
+        emissions_per_query=_energy_cell(record, "emissions_per_query_g", "g"),
+        cegi=_index_cell(record, "cegi", record.cegi, record.cegi_note),
+        gqi=_index_cell(
+            record, "gqi", rated.value if rated else None, rated.note if rated else None
         ),
-        emissions=_energy_cell(record, "emissions_g", emissions, "g"),
-        emissions_per_query=_energy_cell(
-            record, "emissions_per_query_g", _float(record.get("emissions_per_query_g")), "g"
-        ),
-        cegi=_index_cell(record, "cegi"),
-        gqi=_index_cell(record, "gqi"),
-        params_total=Cell(total, fmt.count(total)),
-        params_trainable=Cell(trainable, fmt.count(trainable)),
-        finetuned=bool((record.get("variant") or {}).get("finetune")),
-        on_frontier=on_frontier,
+        params_total=Cell(as_float(params), fmt.count(params)),
+        params_trainable=Cell(as_float(trainable), fmt.count(trainable)),
+        finetuned=record.variant.finetune is not None,
+        on_frontier=bool(figures.on_frontier(record, "energy_per_query_j")),
         record=record,
     )
 
 
-def _sort_key(record: Mapping, higher_is_better: bool) -> tuple:
+def _sort_key(record: JobRecord, higher_is_better: bool) -> tuple:
     """Best quality first; equal quality: lower energy per query first; then job id."""
-    value = _float(primary_quality(record).get("value"))
-    energy = _float(record.get("energy_per_query_j"))
+    value = primary_quality(record).value
+    energy = record.energy_per_query_j
     energy_key = (energy is None, energy or 0.0)
     if value is None:
-        return (1, 0.0, energy_key, str(record.get("job_id")))
-    return (0, -value if higher_is_better else value, energy_key, str(record.get("job_id")))
+        return (1, 0.0, energy_key, record.job_id)
+    return (0, -value if higher_is_better else value, energy_key, record.job_id)
 
 
-def leaderboard(task: str, records: Sequence[Mapping]) -> Leaderboard:
-    """The leaderboard of ``task`` from the records of that task (any status)."""
-    ok = [r for r in records if r.get("status") == "ok"]
-    failed = [r for r in records if r.get("status") != "ok"]
-    first = ok[0] if ok else (failed[0] if failed else {})
-    higher = higher_is_better(first)
+def leaderboard(task: str, records: Sequence[JobRecord], figures: TaskFigures) -> Leaderboard:
+    """The leaderboard of ``task`` from the records of that task (any status) and the task's
+    figures over them."""
+    ok = [r for r in records if r.ok]
+    failed = [r for r in records if not r.ok]
+    higher = figures.higher_is_better
     ok.sort(key=lambda r: _sort_key(r, higher))
-    # Not the record's ``pareto_energy``: that flag was set over its sweep's plan, while a
-    # report shows every job of the store (jobs of an earlier config of the same directory too).
-    points = [
-        (_float(primary_quality(r).get("value")), _float(r.get("energy_per_query_j"))) for r in ok
-    ]
-    front = set(pareto_front(points, higher_is_better=higher))
     labels = _unique_labels(ok)
-    rows = [_row(r, i + 1, labels[i], i in front) for i, r in enumerate(ok)]
+    rows = [_row(r, i + 1, labels[i], figures) for i, r in enumerate(ok)]
     return Leaderboard(
         task=task,
-        metric=str(first.get("primary_metric") or "quality"),
+        metric=figures.metric,
         higher_is_better=higher,
         rows=rows,
         failed=failed,
+        figures=figures,
     )
 
 
-def leaderboards(records: Sequence[Mapping]) -> list[Leaderboard]:
-    """One :class:`Leaderboard` per task present in ``records``, tasks in name order."""
-    tasks = sorted({str(r.get("task")) for r in records})
-    return [leaderboard(t, [r for r in records if str(r.get("task")) == t]) for t in tasks]
+def leaderboards(records: Sequence[JobRecord | Mapping[str, Any]]) -> list[Leaderboard]:
+    """One :class:`Leaderboard` per task present in ``records`` (records or their JSON, any
+    version), tasks in name order; the task figures are computed over ``records``."""
+    typed = load_records(records)
+    return [
+        leaderboard(task, [r for r in typed if str(r.task) == task], figures)
+        for task, figures in task_figures(typed).items()
+    ]

@@ -9,6 +9,7 @@ name such as ``[link=…]`` prints as itself.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -16,7 +17,9 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from greenbench.report.tables import COLUMNS, Cell, Leaderboard, job_label, leaderboards
+from greenbench.records import JobRecord
+from greenbench.records.values import job_label
+from greenbench.report.tables import COLUMNS, Cell, Leaderboard, leaderboards
 
 ESTIMATED_STYLE = "italic dark_orange"
 #: Columns left out on a narrow terminal, first to go first.
@@ -116,11 +119,13 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
     return table
 
 
-def print_leaderboard(records: Sequence[Mapping], console: Console | None = None) -> None:
+def print_leaderboard(
+    records: Sequence[JobRecord | Mapping[str, Any]], console: Console | None = None
+) -> None:
     """Print one leaderboard per task of ``records`` and the failed jobs with their errors.
 
     Args:
-        records: job records (``docs/records.md``), any status.
+        records: job records or their JSON (``docs/records.md``), any status.
         console: where to print; a new :class:`rich.console.Console` on stdout when None.
     """
     console = console or Console()
@@ -129,7 +134,7 @@ def print_leaderboard(records: Sequence[Mapping], console: Console | None = None
             console.print(leaderboard_table(board, console.width))
         for record in board.failed:
             line = Text("failed: ", style="bold red")
-            line.append(f"{board.task} · {job_label(record)} ({record.get('job_id')}): ")
-            line.append(str(record.get("error") or "no error recorded"))
+            line.append(f"{board.task} · {job_label(record)} ({record.job_id}): ")
+            line.append(record.error or "no error recorded")
             console.print(line)
         console.print()

@@ -1,5 +1,9 @@
 """The SQLite results store: ad-hoc measurements, sweep job records, per-sample logs, metadata.
 
+Job records are kept as JSON in the ``jobs.record`` column (``docs/records.md``); they are
+validated as :class:`~greenbench.records.JobRecord` on write and on read, and records of an
+earlier record version are migrated as they are read (:func:`greenbench.records.load_record`).
+
 Robustness: the file is in WAL mode with a 30 s busy timeout, and every write is one
 ``BEGIN IMMEDIATE`` transaction, so several processes may append at once and a process killed
 mid-write (even by SIGKILL) leaves the previous committed state, never a torn record.
@@ -10,11 +14,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.records import JobRecord, load_record
 from greenbench.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 #: Seconds a writer waits for another process's transaction before giving up.
@@ -212,23 +218,30 @@ class ResultsStore:
 
     # -- sweep jobs -------------------------------------------------------------------------
 
-    def put_job(self, record: dict[str, Any], samples: list[dict[str, Any]] | None = None) -> None:
-        """Insert or replace the record with ``record["job_id"]``, atomically.
+    def put_job(
+        self, record: JobRecord | Mapping[str, Any], samples: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Insert or replace the record with ``record.job_id``, atomically.
 
-        The job keeps its original position in :meth:`jobs`. When ``samples`` is given it
-        replaces the job's previous samples in the same transaction; None leaves them as they are.
-        Each sample is a dict with ``id, prompt, prediction, reference, scores`` (all optional);
-        other keys are kept too.
+        ``record`` is a :class:`JobRecord` or its JSON (validated, and migrated when of an
+        earlier version). The job keeps its original position in :meth:`jobs`. When ``samples``
+        is given it replaces the job's previous samples in the same transaction; None leaves
+        them as they are. Each sample is a dict with ``id, prompt, prediction, reference,
+        scores`` (all optional); other keys are kept too.
+
+        Raises:
+            GreenbenchError: the record has no job id, or a field of the wrong type.
         """
-        job_id = record.get("job_id")
-        if not job_id:
+        if not isinstance(record, JobRecord) and not record.get("job_id"):
             raise GreenbenchError("job record has no job_id")
+        typed = load_record(record)
+        job_id = typed.job_id
         with self._transaction() as conn:
             conn.execute(
                 "INSERT INTO jobs (job_id, status, record, updated_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(job_id) DO UPDATE SET status = excluded.status,"
                 " record = excluded.record, updated_at = excluded.updated_at",
-                (job_id, record.get("status"), _dump(record), _now()),
+                (job_id, typed.status, _dump(typed.to_json()), _now()),
             )
             if samples is not None:
                 conn.execute("DELETE FROM samples WHERE job_id = ?", (job_id,))
@@ -251,19 +264,29 @@ class ResultsStore:
                 )
 
     def job(self, job_id: str) -> dict[str, Any] | None:
-        """The record of ``job_id``, or None."""
+        """The record of ``job_id`` as JSON (validated, current version), or None."""
         row = self._conn.execute("SELECT record FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else load_record(json.loads(row[0])).to_json()
 
-    def jobs(self, status: str | None = None) -> list[dict[str, Any]]:
-        """Job records in insertion order, optionally only those with ``status``."""
+    def records(self, status: str | None = None) -> list[JobRecord]:
+        """Job records in insertion order, optionally only those with ``status``; validated
+        and migrated to the current record version.
+
+        Raises:
+            GreenbenchError: a stored record of a newer version, or with a field of the wrong
+                type (the message names the job).
+        """
         if status is None:
             rows = self._conn.execute("SELECT record FROM jobs ORDER BY seq").fetchall()
         else:
             rows = self._conn.execute(
                 "SELECT record FROM jobs WHERE status = ? ORDER BY seq", (status,)
             ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [load_record(json.loads(r[0])) for r in rows]
+
+    def jobs(self, status: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`records` as JSON (:meth:`JobRecord.to_json`)."""
+        return [r.to_json() for r in self.records(status)]
 
     def done_job_ids(self) -> set[str]:
         """Ids of the jobs whose status is ``ok`` (what a resumed sweep skips)."""

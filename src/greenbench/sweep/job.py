@@ -28,12 +28,19 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenbench.errors import GreenbenchError
 from greenbench.models.base import Step
+from greenbench.records.schema import FinetuneResult, JobRecord, Phase, Tokens
 from greenbench.sweep.plan import Job
-from greenbench.sweep.record import failed_record, new_record, now_iso
+from greenbench.sweep.record import mark_failed, new_record, now_iso
+
+if TYPE_CHECKING:
+    from greenbench.energy import EnergyMeter
+    from greenbench.energy.measurement import Measurement
+    from greenbench.models.base import Backend
+    from greenbench.tasks.task import Sample, Task
 
 #: Zoo model whose hf weights score perplexity-type metrics.
 REFERENCE_MODEL = "smollm2-135m-instruct"
@@ -68,11 +75,13 @@ class StepReporter:
 def run_job(
     job: Job, on_step: Callable[[Step], None] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Run ``job`` in this process; return ``(record, per-sample logs)``, never raising.
+    """Run ``job`` in this process; return ``(record as JSON, per-sample logs)``, never raising.
 
-    A failure keeps what was measured before it, with ``status: failed`` and a one-line
-    ``error`` (the traceback goes to stderr, which the executor keeps as the job's log).
-    ``on_step`` hears of each phase starting and of each batch answered / training step taken.
+    The record is filled in as a :class:`JobRecord` and returned as JSON
+    (:meth:`JobRecord.to_json`), the form in which it leaves the worker process. A failure
+    keeps what was measured before it, with ``status: failed`` and a one-line ``error`` (the
+    traceback goes to stderr, which the executor keeps as the job's log). ``on_step`` hears of
+    each phase starting and of each batch answered / training step taken.
     """
     record = new_record(job)
     logs: list[dict[str, Any]] = []
@@ -82,29 +91,29 @@ def run_job(
         traceback.print_exc(file=sys.stderr)
         message = str(exc).strip().splitlines()
         error = f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
-        record = failed_record(job, error, record)
+        record = mark_failed(record, error)
     else:
-        record["status"] = "ok"
-        record["finished_at"] = now_iso()
+        record.status = "ok"
+        record.finished_at = now_iso()
     _emissions(job, record)
-    return record, logs
+    return record.to_json(), logs
 
 
-def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]], steps: StepReporter) -> None:
+def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepReporter) -> None:
     from greenbench.environment import describe
     from greenbench.models import check_variant
     from greenbench.models.registry import backend_class, backend_kind
     from greenbench.tasks import load_task
 
-    record["environment"] = describe()
+    record.environment = describe()
     task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source)
     spec = task.spec
-    record["primary_metric"] = spec.primary_metric
-    record["higher_is_better"] = task.higher_is_better(spec.primary_metric)
+    record.primary_metric = spec.primary_metric
+    record.higher_is_better = task.higher_is_better(spec.primary_metric)
     samples = task.samples(job.limit)
     if not samples:
         raise GreenbenchError(f"task {job.task!r}: no samples to evaluate")
-    record["samples"] = len(samples)
+    record.samples = len(samples)
     check_variant(job.model, job.variant)
     # Import the engine (torch, transformers, llama_cpp…) before the load window: importing
     # Python packages is the harness's cost, not the model's.
@@ -117,7 +126,7 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]], steps: St
         else:
             with meter.window("load") as window:
                 backend = _load(job)
-            record["phases"]["load"] = _phase([window.measurement])
+            record.phases["load"] = _phase([window.measurement])
         backend.on_progress = steps
         try:
             _describe(backend, record)
@@ -131,8 +140,8 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]], steps: St
 
     predictions = {s.id: out for s, out in zip(samples, outputs["predictions"], strict=True)}
     score = task.score(samples, predictions, resources=_resources(task))
-    record["quality"] = {name: value.to_dict() for name, value in score.metrics.items()}
-    record["score_missing"] = score.missing
+    record.quality = {name: value.to_dict() for name, value in score.metrics.items()}
+    record.score_missing = score.missing
     prompts = {s.id: s.prompt for s in samples}
     tokens = dict(zip((s.id for s in samples), outputs["generated_tokens"], strict=True))
     for entry in score.per_sample:
@@ -146,31 +155,31 @@ def _run(job: Job, record: dict[str, Any], logs: list[dict[str, Any]], steps: St
         logs.append(log)
 
 
-def _meter(job: Job):
+def _meter(job: Job) -> EnergyMeter:
     from greenbench.energy import EnergyMeter, IdleBaseline
 
     idle = IdleBaseline.from_dict(job.idle) if job.idle else None
     return EnergyMeter(meter=job.meter, idle=idle)
 
 
-def _load(job: Job):
+def _load(job: Job) -> Backend:
     from greenbench.models import load_backend
 
     return load_backend(job.model, job.variant)
 
 
-def _describe(backend: Any, record: dict[str, Any]) -> None:
+def _describe(backend: Backend, record: JobRecord) -> None:
     """Parameter counts and backend facts into the record's ``model`` / ``backend`` fields."""
     counts = backend.params()
-    record["model"]["params_total"] = counts.total
-    record["model"]["params_trainable"] = counts.trainable
+    record.model.params_total = counts.total
+    record.model.params_trainable = counts.trainable
     facts = backend.describe()
-    record["backend"] = facts
+    record.backend = facts
     if facts.get("note"):
-        record["model"]["note"] = facts["note"]
+        record.model.note = facts["note"]
 
 
-def _training_pairs(job: Job, task: Any) -> list[tuple[str, str]]:
+def _training_pairs(job: Job, task: Task) -> list[tuple[str, str]]:
     """``(prompt, completion)`` pairs named by ``finetune.data``: the task or a JSONL file."""
     ft = job.variant.finetune
     if ft.data in ("task", f"task:{job.task}"):
@@ -193,25 +202,27 @@ def _training_pairs(job: Job, task: Any) -> list[tuple[str, str]]:
     return pairs[: ft.train_samples]
 
 
-def _finetune(job: Job, task: Any, backend: Any, meter: Any, record: dict[str, Any]) -> None:
+def _finetune(
+    job: Job, task: Task, backend: Backend, meter: EnergyMeter, record: JobRecord
+) -> None:
     pairs = _training_pairs(job, task)
     output_dir = str(Path(job.artifacts_dir) / job.job_id) if job.artifacts_dir else None
     with meter.window("finetune") as window:
         result = backend.finetune(pairs, job.variant.finetune, output_dir=output_dir)
-    record["phases"]["finetune"] = _phase([window.measurement])
-    record["finetune_result"] = {
-        "steps": result.steps,
-        "train_samples": result.train_samples,
-        "loss_first": result.loss_first,
-        "loss_last": result.loss_last,
-        "trainable_params": result.trainable_params,
-        "tokens": result.tokens,
-        "adapter_path": result.adapter_path,
-    }
-    record["model"]["params_trainable"] = result.trainable_params
+    record.phases["finetune"] = _phase([window.measurement])
+    record.finetune_result = FinetuneResult(
+        steps=result.steps,
+        train_samples=result.train_samples,
+        loss_first=result.loss_first,
+        loss_last=result.loss_last,
+        trainable_params=result.trainable_params,
+        tokens=result.tokens,
+        adapter_path=result.adapter_path,
+    )
+    record.model.params_trainable = result.trainable_params
 
 
-def _answer(job: Job, task: Any, samples: list[Any], backend: Any) -> dict[str, list[Any]]:
+def _answer(job: Job, task: Task, samples: list[Sample], backend: Backend) -> dict[str, list[Any]]:
     """One pass over ``samples``: predictions, and token counts (None for classifiers)."""
     spec = task.spec
     if spec.output_type == "classify":
@@ -238,18 +249,18 @@ def _answer(job: Job, task: Any, samples: list[Any], backend: Any) -> dict[str, 
 
 def _infer(
     job: Job,
-    task: Any,
-    samples: list[Any],
-    backend: Any,
-    meter: Any,
-    record: dict[str, Any],
+    task: Task,
+    samples: list[Sample],
+    backend: Backend,
+    meter: EnergyMeter,
+    record: JobRecord,
     steps: StepReporter,
 ) -> dict[str, list[Any]]:
     """Answer the samples ``job.repeats`` times, each pass its own window; keep the first."""
     if job.model.kind == "estimate":
         first = _answer(job, task, samples, backend)
         steps.reach(len(samples))
-        record["phases"]["inference"] = _estimated_phase(job, first)
+        record.phases["inference"] = _estimated_phase(job, first)
     else:
         measurements = []
         first = None
@@ -259,11 +270,10 @@ def _infer(
             steps.reach(len(samples) * (repeat + 1))
             measurements.append(window.measurement)
             first = first or outputs
-        record["phases"]["inference"] = _phase(measurements)
-    record["tokens"] = {
-        "prompt": _sum(first["prompt_tokens"]),
-        "generated": _sum(first["generated_tokens"]),
-    }
+        record.phases["inference"] = _phase(measurements)
+    record.tokens = Tokens(
+        prompt=_sum(first["prompt_tokens"]), generated=_sum(first["generated_tokens"])
+    )
     return first
 
 
@@ -271,7 +281,7 @@ def _sum(values: list[int | None]) -> int | None:
     return None if any(v is None for v in values) else sum(values)
 
 
-def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> dict[str, Any]:
+def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> Phase:
     from greenbench.energy.param_scaling import estimate_inference_energy
 
     estimate = estimate_inference_energy(
@@ -280,18 +290,18 @@ def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> dict[str, Any]:
         generated_tokens=_sum(outputs["generated_tokens"]),
     )
     energy = dict(estimate["energy_j"])
-    return {
-        "duration_s": estimate.get("duration_s"),
-        "energy_j": energy,
-        "net_energy_j": dict(energy),
-        "provenance": dict(estimate["provenance"]),
-        "repeats": 1,
-        "total_j_std": None,
-        "repeat_totals_j": [energy["total"]],
-    }
+    return Phase(
+        duration_s=estimate.get("duration_s"),
+        energy_j=energy,
+        net_energy_j=dict(energy),
+        provenance=dict(estimate["provenance"]),
+        repeats=1,
+        total_j_std=None,
+        repeat_totals_j=[energy["total"]],
+    )
 
 
-def _phase(measurements: list[Any]) -> dict[str, Any]:
+def _phase(measurements: list[Measurement]) -> Phase:
     """One phase from its windows: mean per component, spread of the totals across repeats."""
     dicts = [m.to_dict() for m in measurements]
     n = len(dicts)
@@ -301,37 +311,34 @@ def _phase(measurements: list[Any]) -> dict[str, Any]:
         return {k: sum(d[key].get(k, 0.0) for d in dicts) / n for k in sorted(keys)}
 
     totals = [d["energy_j"]["total"] for d in dicts]
-    return {
-        "duration_s": sum(d["duration_s"] for d in dicts) / n,
-        "energy_j": mean("energy_j"),
-        "net_energy_j": mean("net_energy_j"),
-        "provenance": dicts[0]["provenance"],
-        "repeats": n,
-        "total_j_std": statistics.stdev(totals) if n > 1 else None,
-        "repeat_totals_j": totals,
-    }
+    return Phase(
+        duration_s=sum(d["duration_s"] for d in dicts) / n,
+        energy_j=mean("energy_j"),
+        net_energy_j=mean("net_energy_j"),
+        provenance=dicts[0]["provenance"],
+        repeats=n,
+        total_j_std=statistics.stdev(totals) if n > 1 else None,
+        repeat_totals_j=totals,
+    )
 
 
-def _resources(task: Any) -> dict[str, Any] | None:
+def _resources(task: Task) -> dict[str, Any] | None:
     """Scorer resources: the reference model for perplexity-type metrics."""
-    names = set(getattr(task.spec, "metric_names", None) or _metric_names(task.spec))
-    if not any("perplexity" in name for name in names):
+    if not any("perplexity" in metric.name for metric in task.spec.metrics):
         return None
     from greenbench.models.zoo import resolve
 
     return {"reference_model_path": str(resolve(REFERENCE_MODEL, "hf").path)}
 
 
-def _metric_names(spec: Any) -> list[str]:
-    metrics = getattr(spec, "metrics", None) or []
-    return [m if isinstance(m, str) else getattr(m, "name", str(m)) for m in metrics]
-
-
-def _emissions(job: Job, record: dict[str, Any]) -> None:
+def _emissions(job: Job, record: JobRecord) -> None:
     """gCO2e per phase from the record's energy basis and the job's carbon context."""
     from greenbench.carbon import CarbonContext
 
     ctx = CarbonContext(**job.carbon)
-    key = "net_energy_j" if record["energy_basis"] == "net" else "energy_j"
-    emissions = {name: ctx.emissions_g(p[key]["total"]) for name, p in record["phases"].items()}
-    record["emissions_g"] = {"total": sum(emissions.values()), **emissions}
+    net = record.energy_basis == "net"
+    emissions = {
+        name: ctx.emissions_g((p.net_energy_j if net else p.energy_j)["total"])
+        for name, p in record.phases.items()
+    }
+    record.emissions_g = {"total": sum(emissions.values()), **emissions}

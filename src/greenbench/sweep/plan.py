@@ -4,13 +4,15 @@ A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolve
 (model spec, variant, task, task source and directory, sample limit, generation override,
 repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
 The same config therefore gives the same ids whatever the key order, and changing any field
-that affects the result gives new ids. Runtime-only fields (sweep name, idle baseline, timeout)
-are not part of the id, so renaming a sweep or recalibrating idle does not redo finished work.
+that affects the result gives new ids. The runtime fields (:data:`RUNTIME_FIELDS`: the id
+itself, sweep name, base job id, ``added_as_base``, idle baseline, adapters directory) are not
+part of the id, so renaming a sweep or recalibrating idle does not redo finished work.
 
 Every fine-tuned variant gets a measured base: the same model, the same variant without
 ``finetune`` (same backend, dtype, quantization, batch size, device), on the same task. If the
-config does not list that job, the plan adds it (``Job.added_as_base``) and runs it before the
-fine-tuned one, so CEGI always has a base quality from the same sweep.
+config does not list that job, the plan adds it (``Job.added_as_base``), listed before the
+fine-tuned one, so CEGI always has a base quality from the same sweep (an executor may still
+finish the fine-tuned job first: the driver gives it its CEGI when the base is committed).
 """
 
 from __future__ import annotations

@@ -20,17 +20,22 @@ loses at most the job in flight: the store commits per job.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenbench.environment import describe as describe_environment
 from greenbench.errors import GreenbenchError
-from greenbench.sweep import indexes
+from greenbench.records import JobRecord, load_record, per_record
+from greenbench.records.per_task import with_task_fields
 from greenbench.sweep.config import SweepConfig, load_config
 from greenbench.sweep.executors import Executor, Preparing, Progress, build_executor
 from greenbench.sweep.plan import Job, expand
 from greenbench.sweep.worker import write_json_atomic
+
+if TYPE_CHECKING:
+    from greenbench.store import ResultsStore
 
 
 @dataclass
@@ -118,39 +123,52 @@ def _check_tasks(config: SweepConfig, origin: str) -> None:
 
 
 class _Committer:
-    """``on_result``: commit each record (with refreshed indexes) and rewrite results.json.
+    """``on_result``: commit each finished record with its per-record figures, then rewrite
+    results.json from the committed records.
 
-    Indexes and results.json cover the jobs of the current plan: records left in the store by
-    an earlier, different config of the same directory stay in results.db untouched. The store
-    is read once; the plan's records are then kept here as they are committed, in the store's
-    order (first insertion).
+    Only the finished record is stored, with the figures of :mod:`greenbench.records.per_record`
+    (its CEGI against its base job when that is committed already). A base job committed after
+    its fine-tuned variants gives each of them its CEGI then: those records alone are stored
+    again. The per-task figures (Pareto, GQI) go into results.json only, computed over the
+    plan's records when it is written (:func:`greenbench.records.with_task_fields`).
+
+    results.json covers the jobs of the current plan: records left in the store by an earlier,
+    different config of the same directory stay in results.db untouched. The store is read
+    once; the plan's records are then kept here as they are committed, in the store's order
+    (first insertion).
     """
 
-    def __init__(self, store: Any, out_dir: Path, outcome: SweepOutcome, plan: list[str]):
+    def __init__(self, store: ResultsStore, out_dir: Path, outcome: SweepOutcome, plan: list[str]):
         self.store = store
         self.out_dir = out_dir
         self.outcome = outcome
-        stored, planned = store.jobs(), set(plan)
-        self.records = {r["job_id"]: r for r in stored if r["job_id"] in planned}
+        stored, planned = store.records(), set(plan)
+        self.records: dict[str, JobRecord] = {r.job_id: r for r in stored if r.job_id in planned}
         self.stale = len(stored) - len(self.records)  # jobs of an earlier config, not planned
 
-    def __call__(self, record: dict[str, Any], samples: list[dict[str, Any]]) -> None:
-        self.store.put_job(record, samples)
-        self.records[record["job_id"]] = record
-        self.outcome.ran.append(record["job_id"])
-        if record.get("status") != "ok":
-            self.outcome.failed.append(record["job_id"])
+    def __call__(
+        self, record: JobRecord | Mapping[str, Any], samples: list[dict[str, Any]]
+    ) -> None:
+        finished = load_record(record)
+        finished = per_record.attach(finished, self.records.get(finished.base_job_id or ""))
+        self.store.put_job(finished, samples)
+        self.records[finished.job_id] = finished
+        self.outcome.ran.append(finished.job_id)
+        if not finished.ok:
+            self.outcome.failed.append(finished.job_id)
+        for tuned in [r for r in self.records.values() if r.base_job_id == finished.job_id]:
+            updated = per_record.attach_cegi(tuned, finished)
+            if updated != tuned:
+                self.store.put_job(updated)
+                self.records[tuned.job_id] = updated
         self.refresh()
 
     def refresh(self) -> list[dict[str, Any]]:
-        """Recompute the plan's indexes, store the changed records, rewrite results.json."""
-        updated = indexes.attach(self.records.values())
-        for new in updated:
-            if self.records[new["job_id"]] != new:
-                self.store.put_job(new)
-                self.records[new["job_id"]] = new
-        write_json_atomic(self.out_dir / "results.json", updated)
-        return updated
+        """Rewrite results.json from the plan's committed records; return its content (JSON
+        records with their per-task figures)."""
+        rows = with_task_fields(self.records.values())
+        write_json_atomic(self.out_dir / "results.json", rows)
+        return rows
 
 
 def run_sweep(

@@ -1,10 +1,22 @@
-"""Efficiency indexes attached to records: per-query, CEGI against the base, GQI, Pareto."""
+"""Efficiency indexes of records: per-query and CEGI against the base (per record, at commit),
+GQI and Pareto (per task, over a set of records)."""
 
 from __future__ import annotations
 
 import pytest
 
-from greenbench.sweep.indexes import attach, is_accuracy
+from greenbench.records import load_records
+from greenbench.records.per_record import attach as attach_one
+from greenbench.records.per_task import with_task_fields
+from greenbench.records.values import is_accuracy
+
+
+def attach(records: list[dict]) -> list[dict]:
+    """The records as ``results.json`` holds them: per-record figures attached against their
+    base, per-task figures over the set."""
+    typed = load_records(records)
+    by_id = {r.job_id: r for r in typed}
+    return with_task_fields(attach_one(r, by_id.get(r.base_job_id or "")) for r in typed)
 
 
 def record(job_id, task="t", quality=0.5, energy=100.0, net=50.0, **extra):
@@ -91,7 +103,8 @@ def test_cegi_when_the_base_failed_says_so():
 def test_gqi_uses_one_unit_per_task_and_skips_non_accuracy_metrics():
     a = record("a", quality=0.9, net=500.0)
     b = record("b", quality=0.8, net=5.0)
-    rouge = record("c", task="summ", primary_metric="rougeL", quality={"rougeL": {"value": 0.3}})
+    rouge = record("c", task="summ", primary_metric="rougeL")
+    rouge["quality"] = {"rougeL": {"value": 0.3}}
     ra, rb, rc = attach([a, b, rouge])
     assert ra["gqi_unit"] == rb["gqi_unit"] == "J"  # 5 J is not > 1 Wh
     assert ra["gqi"] == pytest.approx(10 * 0.9**5 / 2.69897, rel=1e-4)

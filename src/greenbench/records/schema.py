@@ -1,0 +1,224 @@
+"""The job record's schema (``docs/records.md``) as pydantic v2 models.
+
+Why pydantic rather than dataclasses: a record crosses process and file boundaries (worker →
+driver → SQLite → report), so it is validated where it enters the store and where it is read
+back, and a malformed one is rejected there, naming the job, rather than three views later;
+pydantic gives the JSON round trip (``model_validate`` / ``model_dump``) and the JSON Schema that
+``docs/records.md`` is checked against (``tests/records/test_docs.py``).
+
+Every model allows extra keys (``extra="allow"``): a field added by a newer greenbench, an
+executor (``node`` under Ray) or another branch is kept as it is, not rejected. Fields that do not
+apply are ``None``; units are in each field's name and docstring (J, s, gCO2e, gCO2e/kWh).
+
+:meth:`JobRecord.to_json` writes only the fields that were set (by the constructor, by
+validation of stored JSON, or by assignment), so a record read and written back keeps its shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Version of the record layout written by this greenbench (``docs/records.md``); records of
+#: earlier versions are migrated on read (:mod:`greenbench.records.migrate`).
+SCHEMA_VERSION = 2
+
+
+class _Open(BaseModel):
+    """A part of the record: extra keys kept, assignment validated."""
+
+    model_config = ConfigDict(extra="allow", validate_assignment=True, populate_by_name=True)
+
+
+class ModelInfo(_Open):
+    """The model of a job, as configured and as loaded."""
+
+    name: str | None = None
+    kind: str | None = None
+    """Backend kind of the model spec (``hf``, ``llamacpp``, ``onnx``, ``estimate``…)."""
+    source: str | None = None
+    architecture: str | None = None
+    family: str | None = None
+    params_total: int | None = None
+    """Parameters of the loaded model object, counted."""
+    params_trainable: int | None = None
+    """Trainable parameters (the adapter's, for a fine-tuned variant)."""
+    params_active: float | None = None
+    """Active parameters per token, given for ``estimate`` models."""
+    note: str | None = None
+    """How the weights were obtained, e.g. dequantized from a GGUF file."""
+
+
+class Finetune(_Open):
+    """The fine-tuning settings of a variant (``sweep.config.FinetuneSpec`` as JSON)."""
+
+    method: str | None = None
+    """``lora``, ``qlora`` or ``full``."""
+    rank: int | None = None
+    alpha: float | None = None
+    dropout: float | None = None
+    target_modules: list[str] | None = None
+    steps: int | None = None
+    epochs: float | None = None
+    learning_rate: float | None = None
+    batch_size: int | None = None
+    train_samples: int | None = None
+    data: str | None = None
+    seed: int | None = None
+
+
+class Variant(_Open):
+    """The deployed form of the model: precision, quantization, fine-tuning."""
+
+    name: str | None = None
+    backend: str | None = None
+    dtype: str | None = None
+    quantization: str | None = None
+    bits: int | None = None
+    batch_size: int | str | None = None
+    """Inference batch size, or ``auto``."""
+    finetune: Finetune | None = None
+
+
+class QualityValue(_Open):
+    """One quality metric of a job with its 95% bootstrap CI (metric's own scale)."""
+
+    value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    higher_is_better: bool | None = None
+    unavailable: str | None = None
+    """Why ``value`` is None, when it could not be computed."""
+
+
+class Phase(_Open):
+    """One measured phase (``load``, ``finetune``, ``inference``) of a job."""
+
+    duration_s: float | None = None
+    """Wall-clock time, s (inference: mean over repeats)."""
+    energy_j: dict[str, float | None] = Field(default_factory=dict)
+    """Gross energy, J: ``total`` and one key per component (idle power included)."""
+    net_energy_j: dict[str, float | None] = Field(default_factory=dict)
+    """Energy above the idle baseline, J (equal to gross without a baseline)."""
+    provenance: dict[str, str | None] = Field(default_factory=dict)
+    """Component -> ``measured:rapl`` | ``measured:nvml`` | ``estimated:<method>``."""
+    repeats: int | None = None
+    total_j_std: float | None = None
+    """Sample standard deviation of the repeats' totals, J; None for one repeat."""
+    repeat_totals_j: list[float] | None = None
+    """Each repeat's gross total, J."""
+
+
+class Carbon(_Open):
+    """Where the electricity came from: grid intensity and PUE."""
+
+    country: str | None = None
+    region: str | None = None
+    intensity_g_per_kwh: float | None = None
+    """Grid carbon intensity, gCO2e/kWh."""
+    pue: float | None = None
+    source: str | None = None
+    year: int | None = None
+    is_default: bool | None = None
+    """True when no location was given (world average)."""
+
+
+class Tokens(_Open):
+    """Token counts of the scored inference pass (None for classifiers)."""
+
+    prompt: int | None = None
+    generated: int | None = None
+
+
+class FinetuneResult(_Open):
+    """What fine-tuning did."""
+
+    steps: int | None = None
+    train_samples: int | None = None
+    loss_first: float | None = None
+    loss_last: float | None = None
+    trainable_params: int | None = None
+    tokens: int | None = None
+    adapter_path: str | None = None
+
+
+class JobRecord(_Open):
+    """The record of one job of a sweep (``docs/records.md``).
+
+    The per-record figures (``energy_per_query_j`` … ``index_notes``) are set when the job is
+    committed (:func:`greenbench.records.per_record.attach`); the per-task figures (Pareto,
+    GQI) are not stored: :func:`greenbench.records.per_task.task_figures` computes them from a
+    set of records.
+    """
+
+    schema_version: int = Field(SCHEMA_VERSION, alias="schema")
+    """Record layout version (``schema`` in JSON)."""
+    job_id: str
+    """``j-`` + 12 hex digits of the SHA-256 of the resolved job."""
+    sweep: str | None = None
+    model: ModelInfo = Field(default_factory=ModelInfo)
+    variant: Variant = Field(default_factory=Variant)
+    base_job_id: str | None = None
+    """For a fine-tuned variant: the job of the same model's base variant on the same task."""
+    task: str | None = None
+    limit: int | None = None
+    repeats: int | None = None
+    meter: str | None = None
+    primary_metric: str | None = None
+    higher_is_better: bool | None = None
+    quality: dict[str, QualityValue] = Field(default_factory=dict)
+    phases: dict[str, Phase] = Field(default_factory=dict)
+    energy_basis: str | None = None
+    """``net`` when an idle baseline was taken, else ``gross``."""
+    emissions_g: dict[str, float | None] = Field(default_factory=dict)
+    """gCO2e per phase and ``total``, on the energy basis."""
+    carbon: Carbon | None = None
+    samples: int | None = None
+    """Evaluation samples (queries) answered."""
+    tokens: Tokens | None = None
+    finetune_result: FinetuneResult | None = None
+    status: str | None = None
+    """``ok`` or ``failed``."""
+    error: str | None = None
+    """One line, for a failed job."""
+    environment: dict[str, Any] | None = None
+    started_at: str | None = None
+    """ISO 8601, UTC."""
+    finished_at: str | None = None
+    backend: dict[str, Any] | None = None
+    """What the backend reports about the loaded model (device, dtype, licence…)."""
+    score_missing: list[str | int] | None = None
+    """Sample ids with no prediction (scored as wrong)."""
+    energy_per_query_j: float | None = None
+    """Inference energy per query on ``energy_basis``, J."""
+    emissions_per_query_g: float | None = None
+    """Inference emissions per query, gCO2e."""
+    energy_per_1k_queries_j: float | None = None
+    emissions_per_1k_queries_g: float | None = None
+    energy_per_token_j: float | None = None
+    """Inference energy per generated token, J."""
+    energy_per_correct_j: float | None = None
+    """Inference energy per correct answer (accuracy-type metrics), J."""
+    quality_per_kwh: float | None = None
+    """Primary metric per kWh of inference energy."""
+    cegi: float | None = None
+    """gCO2e of fine-tuning per percentage point of gain per million trainable parameters."""
+    cegi_note: str | None = None
+    """Why ``cegi`` is None (e.g. ``no gain``)."""
+    cegi_gain_pp: float | None = None
+    """Gain over the base job, percentage points."""
+    energy_estimated: bool | None = None
+    """True when any inference energy is an estimate."""
+    index_notes: list[str] | None = None
+    """Inputs an index could not use."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the job succeeded."""
+        return self.status == "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON-ready data: the fields set, ``schema`` by its JSON name; a value
+        JSON cannot hold (e.g. an object in a backend's ``describe()``) as its ``str``."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True, fallback=str)

@@ -1,0 +1,91 @@
+"""Facts read off one record, each computed here and nowhere else: the primary quality, the
+inference energy on the record's basis, display labels, number coercion, and whether a metric
+counts correct answers."""
+
+from __future__ import annotations
+
+from greenbench.records.schema import JobRecord, QualityValue
+
+#: Primary metrics that are a fraction of correct samples, besides any ``*accuracy`` metric.
+ACCURACY_LIKE = frozenset({"final_number_match", "pass_at_1"})
+
+
+def is_accuracy(metric: str | None) -> bool:
+    """Whether ``metric`` is a fraction 0..1 of correct samples (accuracy, top-k, pass@1, …).
+
+    Such metrics give a count of correct answers (value × samples, for the energy per correct
+    answer) and a GQI; text-overlap scores (ROUGE, BLEU) and perplexity do not.
+    """
+    return bool(metric) and ("accuracy" in metric or metric in ACCURACY_LIKE)
+
+
+def as_float(value: object) -> float | None:
+    """``value`` as a float when it is a number (not a bool), else None."""
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def primary_quality(record: JobRecord) -> QualityValue:
+    """The primary metric's ``{value, ci_low, ci_high}`` (empty when the record has none)."""
+    return record.quality.get(record.primary_metric or "") or QualityValue()
+
+
+def primary_value(record: JobRecord) -> float | None:
+    """The primary metric's value of an ok record (metric's scale), or None."""
+    return primary_quality(record).value if record.ok else None
+
+
+def higher_is_better(record: JobRecord) -> bool:
+    """Whether the record's primary metric is maximized (True when the record does not say,
+    as in the skeleton of a job that failed before scoring)."""
+    return record.higher_is_better is not False
+
+
+def inference_energy_j(record: JobRecord) -> float | None:
+    """Inference energy on the record's basis (net or gross), J; None without the phase."""
+    phase = record.phases.get("inference")
+    if phase is None:
+        return None
+    energy = phase.net_energy_j if record.energy_basis == "net" else phase.energy_j
+    return as_float(energy.get("total"))
+
+
+def finetune_cost(record: JobRecord, *, emissions: bool) -> float:
+    """The one-off cost of fine-tuning: gross energy of the ``finetune`` phase (J), or its
+    emissions (gCO2e) with ``emissions``; 0 when the record has no such phase."""
+    if emissions:
+        return as_float(record.emissions_g.get("finetune")) or 0.0
+    phase = record.phases.get("finetune")
+    return (as_float(phase.energy_j.get("total")) if phase else None) or 0.0
+
+
+def job_label(record: JobRecord) -> str:
+    """``model · variant`` of a record (not necessarily unique)."""
+    return f"{record.model.name or '?'} · {record.variant.name or '?'}"
+
+
+def variant_details(record: JobRecord) -> str:
+    """The variant in one line, e.g.
+    ``"hf · fp32 · none · 32-bit · batch 8 · LoRA r8 α16, 30 steps"``."""
+    variant = record.variant
+    parts = [
+        str(value)
+        for value in (variant.backend, variant.dtype, variant.quantization)
+        if value not in (None, "")
+    ]
+    if variant.bits is not None:
+        parts.append(f"{variant.bits}-bit")
+    if variant.batch_size is not None:
+        parts.append(f"batch {variant.batch_size}")
+    tune = variant.finetune
+    if tune:
+        method = tune.method or "finetune"
+        lora = method in ("lora", "qlora")
+        text = {"lora": "LoRA", "qlora": "QLoRA"}.get(method, method)
+        if tune.rank is not None and lora:
+            text += f" r{tune.rank}"
+        if tune.alpha is not None and lora:
+            text += f" α{tune.alpha:g}"
+        if tune.steps is not None:
+            text += f", {tune.steps} steps"
+        parts.append(text)
+    return " · ".join(parts)
