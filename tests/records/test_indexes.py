@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from greenbench.metrics.catalogue import counts_correct
 from greenbench.records import load_records
 from greenbench.records.per_record import attach as attach_one
 from greenbench.records.per_task import with_task_fields
-from greenbench.records.values import is_accuracy
 
 
 def attach(records: list[dict]) -> list[dict]:
@@ -143,4 +143,4 @@ def test_estimated_energy_is_flagged_and_failed_records_get_no_indexes():
     ],
 )
 def test_accuracy_type_metrics(metric, expected):
-    assert is_accuracy(metric) is expected
+    assert counts_correct(metric) is expected

@@ -3,7 +3,8 @@ and the figures computed per record (at commit) and per task (from a set of reco
 
 - :mod:`.schema` — :class:`JobRecord` and its parts (pydantic), :data:`SCHEMA_VERSION`
 - :mod:`.migrate` — :func:`load_record`: stored JSON of any version -> a validated record
-- :mod:`.values` — primary quality, inference energy, labels, :func:`is_accuracy`
+- :mod:`.values` — primary quality, inference energy, labels (which metrics count correct
+  answers: :func:`greenbench.metrics.catalogue.counts_correct`)
 - :mod:`.per_record` — per-query figures and CEGI, attached when a job is committed
 - :mod:`.per_task` — ``task_figures``: Pareto frontiers and GQI of each task
 

@@ -14,9 +14,10 @@ the fine-tuned one, :func:`attach_cegi` updates the fine-tuned record alone.
 
 from __future__ import annotations
 
+from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import cegi, per_query
 from greenbench.records.schema import JobRecord
-from greenbench.records.values import inference_energy_j, is_accuracy, primary_value
+from greenbench.records.values import inference_energy_j, primary_value
 
 #: The per-query fields, as named by ``greenbench.metrics.efficiency.PerQuery``.
 PER_QUERY_FIELDS = (
@@ -54,7 +55,7 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
     if out.ok and energy is not None and samples >= 1:
         quality = primary_value(out)
         correct = None
-        if quality is not None and is_accuracy(out.primary_metric):
+        if quality is not None and counts_correct(out.primary_metric):
             correct = round(quality * samples)
         figures = per_query(
             energy,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import GQIResult, gqi, gqi_unit, pareto_front
 from greenbench.records.migrate import load_record
 from greenbench.records.schema import JobRecord
@@ -24,7 +25,6 @@ from greenbench.records.values import (
     finetune_cost,
     higher_is_better,
     inference_energy_j,
-    is_accuracy,
     primary_value,
 )
 
@@ -100,7 +100,7 @@ def _gqi(ok: Sequence[JobRecord]) -> tuple[str | None, dict[str, GQIResult]]:
     rated = [
         r
         for r in ok
-        if is_accuracy(r.primary_metric)
+        if counts_correct(r.primary_metric)
         and primary_value(r) is not None
         and inference_energy_j(r) is not None
     ]

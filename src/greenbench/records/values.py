@@ -6,18 +6,6 @@ from __future__ import annotations
 
 from greenbench.records.schema import JobRecord, QualityValue
 
-#: Primary metrics that are a fraction of correct samples, besides any ``*accuracy`` metric.
-ACCURACY_LIKE = frozenset({"final_number_match", "pass_at_1"})
-
-
-def is_accuracy(metric: str | None) -> bool:
-    """Whether ``metric`` is a fraction 0..1 of correct samples (accuracy, top-k, pass@1, …).
-
-    Such metrics give a count of correct answers (value × samples, for the energy per correct
-    answer) and a GQI; text-overlap scores (ROUGE, BLEU) and perplexity do not.
-    """
-    return bool(metric) and ("accuracy" in metric or metric in ACCURACY_LIKE)
-
 
 def as_float(value: object) -> float | None:
     """``value`` as a float when it is a number (not a bool), else None."""
