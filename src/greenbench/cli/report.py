@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", metavar="FILE", help="where to write (default: DIR/report.<ext>; '-': stdout)"
     )
+    parser.add_argument(
+        "--all-jobs",
+        action="store_true",
+        help="every job in results.db, also those of an earlier config of DIR (default: the "
+        "latest run's plan)",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -46,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.out == "-"
     if to_stdout and args.format == "parquet":
         raise GreenbenchError("--out -: Parquet is binary; give a file name")
-    results = load_run(args.dir)
+    results = load_run(args.dir, all_jobs=args.all_jobs)
     out = None if to_stdout else Path(args.out or Path(args.dir) / FORMATS[args.format])
     if out is not None and out.is_dir():
         raise GreenbenchError(f"--out {out}: is a directory; give a file name")
@@ -54,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         export.write_parquet(results.records, out)
     else:
         text = {
-            "html": lambda: render_html(results.records, results.samples_by_job, results.meta),
+            "html": lambda: render_html(
+                results.records, results.samples_by_job, results.meta, results.hidden
+            ),
             "md": lambda: export.to_markdown(results.records),
             "json": lambda: export.to_json(results.records),
             "csv": lambda: export.to_csv(results.records),
@@ -65,5 +73,11 @@ def run(args: argparse.Namespace) -> int:
         out.write_text(text, encoding="utf-8")
     if args.format == "md":
         print_leaderboard(results.records)
+    if results.hidden:
+        print(
+            f"note: {results.hidden} jobs of an earlier config in {args.dir} are left out "
+            "(--all-jobs includes them)",
+            file=sys.stderr,
+        )
     print(f"wrote {out}")
     return 0

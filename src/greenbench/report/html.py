@@ -235,6 +235,7 @@ def render_html(
     records: Sequence[JobRecord | Mapping[str, Any]],
     samples_by_job: Mapping[str, Sequence[Mapping]],
     meta: Mapping | None = None,
+    hidden: int = 0,
 ) -> str:
     """The report as one HTML document.
 
@@ -244,6 +245,7 @@ def render_html(
             ``reference``, ``scores``); jobs without samples may be missing.
         meta: sweep-level information of the store (``environment`` and ``carbon``, used when
             the records carry none; ``config``; ``idle``); every key optional.
+        hidden: jobs of the store not shown (an earlier config's), named in the summary.
 
     Returns:
         The document; it loads nothing from the network.
@@ -276,6 +278,7 @@ def render_html(
         "figures_by_task": figures_by_task,
         "recommendations": _recommendations(records, boards),
         "n_jobs": len(records),
+        "n_hidden": hidden,
         "n_failed": sum(1 for r in records if not r.ok),
         "failed": [r for r in records if not r.ok],
         "environments": [(_flatten(env), n) for env, n in environments],
@@ -305,12 +308,15 @@ def render_html(
     return _environment().get_template("report.html.j2").render(context)
 
 
-def write_html(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def write_html(
+    run_dir: str | Path, out: str | Path | None = None, *, all_jobs: bool = False
+) -> Path:
     """Write the report of the sweep in ``run_dir`` (read from ``run_dir/results.db``).
 
     Args:
         run_dir: the sweep's output directory.
         out: where to write; ``run_dir/report.html`` when None.
+        all_jobs: every job of the store, not only the latest plan's (see ``load_run``).
 
     Returns:
         The path written.
@@ -318,7 +324,8 @@ def write_html(run_dir: str | Path, out: str | Path | None = None) -> Path:
     Raises:
         GreenbenchError: ``run_dir`` holds no results store.
     """
-    results = load_run(run_dir)
+    results = load_run(run_dir, all_jobs=all_jobs)
     path = Path(out) if out is not None else Path(run_dir) / "report.html"
-    path.write_text(render_html(results.records, results.samples_by_job, results.meta), "utf-8")
+    html_text = render_html(results.records, results.samples_by_job, results.meta, results.hidden)
+    path.write_text(html_text, "utf-8")
     return path

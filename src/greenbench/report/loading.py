@@ -20,10 +20,14 @@ class RunResults:
     """Job id -> per-sample logs (``id``, ``prompt``, ``prediction``, ``reference``, ``scores``)."""
     meta: dict = field(default_factory=dict)
     """Sweep-level information (``environment``, ``config``, ``carbon``…); may be empty."""
+    hidden: int = 0
+    """Jobs in the store left out: those of an earlier, different config of the directory."""
 
 
-def load_run(run_dir: str | Path) -> RunResults:
-    """Read ``run_dir/results.db``.
+def load_run(run_dir: str | Path, *, all_jobs: bool = False) -> RunResults:
+    """Read ``run_dir/results.db``: the jobs of the sweep's latest plan (``meta["plan"]``, what
+    ``greenbench run`` last ran there), or every stored job with ``all_jobs`` or when the store
+    has no plan (a store written outside a sweep).
 
     Raises:
         GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``, or a
@@ -35,7 +39,12 @@ def load_run(run_dir: str | Path) -> RunResults:
             f"{run_dir}: no results.db here; give the --out directory of a `greenbench run`"
         )
     with ResultsStore(path) as store:
-        records = store.records()
-        samples = {r.job_id: store.samples(r.job_id) for r in records}
+        stored = store.records()
         meta = store.meta() or {}
-    return RunResults(records, samples, dict(meta))
+        plan = meta.get("plan")
+        records = stored
+        if not all_jobs and isinstance(plan, list):
+            planned = set(plan)
+            records = [r for r in stored if r.job_id in planned]
+        samples = {r.job_id: store.samples(r.job_id) for r in records}
+    return RunResults(records, samples, dict(meta), hidden=len(stored) - len(records))
