@@ -88,7 +88,10 @@ class _Context:
         params.n_ctx = n_seq * cells
         params.n_seq_max = n_seq
         params.n_batch = params.n_ubatch = size
-        params.kv_unified = False  # a stream per sequence: its attention sees only its cells
+        # a KV stream per sequence: its attention sees only its own cells, so its logits are
+        # bit-identical to a lone run; one stream shared by all (kv_unified) changed the logits
+        # and flipped greedy tokens of SmolLM2 in tests/models/test_llamacpp_batch.py
+        params.kv_unified = False
         self.ctx = llama_cpp.llama_init_from_model(llm.model, params)
         if not self.ctx:
             raise GreenbenchError(
