@@ -343,6 +343,10 @@ class LlamaCppBackend(Backend):
         return info
 
     def close(self) -> None:
+        """Free the native model now rather than in a finalizer at interpreter exit:
+        ``Llama.close`` frees its batch (``llama_batch_free``), its context (``llama_free``)
+        and the model (``llama_model_free``). :meth:`generate` frees its own context and batch
+        before it returns. A second call does nothing."""
         if self.llm is not None:
             self.llm.close()
             self.llm = None

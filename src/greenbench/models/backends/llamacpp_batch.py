@@ -8,7 +8,8 @@ what llama.cpp's own ``examples/batched`` uses, so :func:`generate` drives it di
 - each prompt is evaluated alone into its sequence, in chunks of :data:`PREFILL_CHUNK` tokens with
   the logits of each chunk's last token requested, as ``Llama.create_completion`` evaluates it;
   packing several prompts into one prefill would save little (a prompt is already a many-token
-  batch) and would cut each prompt into other chunks, changing its floating-point sums;
+  batch) and would cut each prompt into other chunks, which can change its floating-point
+  sums and flip a greedy choice;
 - then one ``llama_decode`` per step carries one token for every live sequence; each sequence's
   logits are read with ``llama_get_logits_ith`` and its next token is their argmax (greedy,
   first maximum on ties, like llama.cpp's greedy sampler);
