@@ -14,7 +14,8 @@ generation, scoring or writing — all it needs to produce the answers):
   calibration and cool-down off, as the raw script has none), which also measures energy,
   scores, stores and writes the report;
 - ``lm-eval``: ``lm_eval`` (HF backend, ``generate_until``) on the same prompts from a local
-  JSONL task, when the package is installed.
+  JSONL task, when the package is installed here or ``--lm-eval-python`` names an interpreter
+  that has it (a separate venv keeps lm-eval's dependencies out of greenbench's).
 
 The table gives wall time (best of ``--repeats``, alternating contenders so drift hits all),
 generated tokens per second over that wall time, the ratio to raw and output parity with raw.
@@ -172,7 +173,7 @@ def run_lm_eval(tmp: Path, model_dir: str, prompts: list[str], stops: list[str],
         )
     )
     out = tmp / "lm_eval_out"
-    cmd = [sys.executable, "-m", "lm_eval", "--model", "hf"]
+    cmd = [args.lm_eval_python, "-m", "lm_eval", "--model", "hf"]
     cmd += ["--model_args", f"pretrained={model_dir},dtype=float32", "--device", "cpu"]
     cmd += ["--tasks", "gb_bench", "--include_path", str(task_dir)]
     cmd += ["--batch_size", str(args.batch_size), "--log_samples", "--output_path", str(out)]
@@ -190,6 +191,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--lm-eval-python", help="a Python with lm_eval installed (default: this)")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -197,12 +199,14 @@ def main() -> None:
 
     model_dir = str(zoo.resolve(MODEL, "hf").path)  # converted once, outside every timing
     prompts, stops = prompts_and_stops(args.limit)
-    try:
-        import lm_eval  # noqa: F401
-
-        contenders = ["raw", "greenbench", "lm-eval"]
-    except ImportError:
-        contenders = ["raw", "greenbench"]
+    args.lm_eval_python = args.lm_eval_python or sys.executable
+    has_lm_eval = (
+        subprocess.run(
+            [args.lm_eval_python, "-c", "import lm_eval"], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    contenders = ["raw", "greenbench", *(["lm-eval"] if has_lm_eval else [])]
     best: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="gb-bench-") as tmp:
         for attempt in range(args.repeats):

@@ -60,6 +60,7 @@ def test_plain_completion_without_chat_template(zoo_cache):
     assert backend.params().total == 134_515_008  # llama_model_n_params, tied embeddings once
     facts = backend.describe()
     assert (facts["gguf_level"], facts["source_level"], facts["device"]) == ("Q4_1", "Q4_1", "cpu")
+    assert facts["batch_size"] == 8  # Variant's default: prompts decoded 8 at a time
     assert facts["license"] == "Apache-2.0"
     backend.close()
 

@@ -9,10 +9,12 @@ labelled "requantized from <source level>": its weights cannot be more precise t
 (a Q4_1 model made F16 is Q4_1 values stored in 16 bits), but it runs llama.cpp's kernels for
 that level, which is what an energy comparison of levels measures.
 
-Generation is greedy (temperature 0), with the GGUF's own chat template
-(``create_chat_completion``) when ``spec.chat_template`` is set, else plain completion. All
-layers go to the GPU (``n_gpu_layers=-1``) when llama.cpp was built with GPU offload and the
-variant's device allows; threads = the CPU cores this process may use.
+Generation is greedy, with the GGUF's own chat template (rendered by llama-cpp-python's
+``Jinja2ChatFormatter``, as ``create_chat_completion`` renders it) when ``spec.chat_template`` is
+set, else plain completion. Up to ``variant.batch_size`` prompts are decoded together in one
+llama.cpp context (:mod:`.llamacpp_batch`); outputs equal one-at-a-time ``create_completion``
+output. All layers go to the GPU (``n_gpu_layers=-1``) when llama.cpp was built with GPU offload
+and the variant's device allows; threads = the CPU cores this process may use.
 """
 
 from __future__ import annotations
@@ -30,11 +32,19 @@ from typing import Any
 
 from greenbench.errors import GreenbenchError
 from greenbench.models import zoo
+from greenbench.models.backends import llamacpp_batch
 from greenbench.models.base import Backend, Generation, ParamCounts
 from greenbench.models.spec import ModelSpec, Variant
 
-#: Context window (tokens) given to llama.cpp: prompt plus generated tokens must fit.
+#: Context window per sequence (tokens): a prompt plus its generated tokens must fit.
 N_CTX = 4096
+#: Context of the ``Llama`` object itself, which holds the weights, tokenizer and metadata but
+#: generates nothing (each ``generate`` call makes its own multi-sequence context): llama.cpp's
+#: smallest (it rounds a context up to a multiple of 256 tokens), so its KV cache costs little.
+LLAMA_OWN_CTX = 256
+#: Sequences decoded together for ``batch_size: auto`` (each holds a KV cache of its prompt
+#: plus ``max_new_tokens``; 32 keeps a 1B-parameter model's within a few GB).
+AUTO_BATCH = 32
 #: Levels llama.cpp makes from another GGUF without an importance matrix (the IQ* levels and
 #: ternary types need one, so they must come as files).
 REQUANTIZABLE = (
@@ -104,7 +114,7 @@ def _load(llama_cpp: Any, path: Path, **options: Any) -> Any:
 
 
 class LlamaCppBackend(Backend):
-    """A GGUF causal LM run by llama.cpp; one prompt at a time (see :meth:`generate`)."""
+    """A GGUF causal LM run by llama.cpp, prompts decoded in batches (see :meth:`generate`)."""
 
     kind = "llamacpp"
 
@@ -128,17 +138,37 @@ class LlamaCppBackend(Backend):
         self.llm = _load(
             llama_cpp,
             source,
-            n_ctx=N_CTX,
+            n_ctx=LLAMA_OWN_CTX,
             n_threads=self.n_threads,
+            n_threads_batch=self.n_threads,
             n_gpu_layers=self.n_gpu_layers,
             seed=0,
         )
-        self._template = self.llm.metadata.get("tokenizer.chat_template")
-        if spec.chat_template and not self._template:
+        self._chat = self._chat_formatter(llama_cpp) if spec.chat_template else None
+        wanted = AUTO_BATCH if variant.batch_size == "auto" else variant.batch_size
+        # sequences decoded together: the variant's batch size, at most llama.cpp's LLAMA_MAX_SEQ
+        self.batch_size = min(wanted, int(llama_cpp.llama_max_parallel_sequences()))
+
+    def _chat_formatter(self, llama_cpp: Any) -> Any:
+        """The GGUF's chat template as llama-cpp-python's ``Llama`` builds its formatter."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
             raise GreenbenchError(
-                f"model {spec.name!r}: {source.name} has no chat template; "
+                f"model {self.spec.name!r}: {self.path.name} has no chat template; "
                 "set chat_template: false to send prompts as plain completions"
             )
+        vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
+
+        def text(token: int) -> str:
+            return llama_cpp.llama_vocab_get_text(vocab, token).decode() if token != -1 else ""
+
+        return Jinja2ChatFormatter(
+            template=template,
+            eos_token=text(self.llm.token_eos()),
+            bos_token=text(self.llm.token_bos()),
+        )
 
     def _requested_level(self, variant: Variant) -> str | None:
         if variant.quantization == "none":
@@ -188,7 +218,7 @@ class LlamaCppBackend(Backend):
         """Level of the GGUF at ``path`` from its ``general.file_type`` metadata."""
         vocab = _load(llama_cpp, path, vocab_only=True)
         file_type = vocab.metadata.get("general.file_type")
-        del vocab
+        vocab.close()
         if file_type is None:
             raise GreenbenchError(f"{path}: GGUF metadata has no general.file_type")
         return self._names.get(int(file_type), f"ftype{file_type}")
@@ -242,37 +272,48 @@ class LlamaCppBackend(Backend):
         images: Sequence[Any] | None = None,
         ids: Sequence[str] | None = None,
     ) -> list[Generation]:
-        """Greedy completions, one prompt at a time.
+        """Greedy completions, up to ``self.batch_size`` prompts decoded together.
 
-        llama-cpp-python has no batched multi-sequence generation API, so prompts run in turn
-        (llama.cpp batches the tokens within each prompt). The KV cache is reset before each
-        prompt: reusing a prefix shared with the previous prompt would save a few tokens of
-        work, but evaluates the prompt in different chunks, which changes the floating-point
-        sums and can flip a greedy choice, making an answer depend on the previous question.
+        Each prompt gets its own sequence in a KV cache emptied before it, so an answer depends
+        neither on the other prompts of its batch nor on earlier calls (reusing a prefix cached
+        for another prompt would evaluate this one in other chunks, which changes the
+        floating-point sums and can flip a greedy choice). Token counts follow
+        ``create_completion``'s ``usage``: ``generated_tokens`` counts the token that completed
+        a stop string but not an end-of-generation token; at most ``max_new_tokens``, and no
+        more than the context window (:data:`N_CTX`) leaves after the prompt.
         """
         if images is not None:
             raise GreenbenchError(f"model {self.spec.name!r} (llamacpp) takes no images")
-        return [self._one(prompt, max_new_tokens, list(stop)) for prompt in prompts]
+        if not prompts:
+            return []
+        stops = list(stop)
+        requests = []
+        for prompt in prompts:
+            tokens, template_stops = self._tokens(prompt)
+            stops += [s for s in template_stops if s not in stops]
+            budget = min(max_new_tokens, N_CTX - len(tokens))
+            requests.append(llamacpp_batch.Request(tokens, budget))
+        outputs = llamacpp_batch.generate(self.llm, requests, n_seq=self.batch_size, stop=stops)
+        return [
+            Generation(text=text, prompt_tokens=len(request.tokens), generated_tokens=count)
+            for request, (text, count) in zip(requests, outputs, strict=True)
+        ]
 
-    def _one(self, prompt: str, max_new_tokens: int, stop: list[str]) -> Generation:
-        options = {"temperature": 0.0, "max_tokens": max_new_tokens, "stop": stop, "seed": 0}
-        self.llm.reset()
-        try:
-            if self.spec.chat_template:
-                messages = [{"role": "user", "content": prompt}]
-                response = self.llm.create_chat_completion(messages=messages, **options)
-                text = response["choices"][0]["message"]["content"] or ""
-            else:
-                response = self.llm.create_completion(prompt, **options)
-                text = response["choices"][0]["text"]
-        except ValueError as exc:  # prompt longer than the context window
-            raise GreenbenchError(f"model {self.spec.name!r}: {exc} (n_ctx={N_CTX})") from exc
-        usage = response["usage"]
-        return Generation(
-            text=text,
-            prompt_tokens=int(usage["prompt_tokens"]),
-            generated_tokens=int(usage["completion_tokens"]),
-        )
+    def _tokens(self, prompt: str) -> tuple[list[int], list[str]]:
+        """Token ids of ``prompt`` as the model sees it (in the chat template, if used; special
+        tokens parsed; BOS where the GGUF asks for one), and the stop strings the template adds
+        (its end-of-sequence text), as ``create_chat_completion`` / ``create_completion`` do."""
+        text, add_bos, stops = prompt, True, []
+        if self._chat is not None:
+            rendered = self._chat(messages=[{"role": "user", "content": prompt}])
+            text, add_bos, stops = rendered.prompt, not rendered.added_special, rendered.stop
+        tokens = self.llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+        if not 0 < len(tokens) < N_CTX:
+            raise GreenbenchError(
+                f"model {self.spec.name!r}: a prompt of {len(tokens)} tokens does not fit "
+                f"the context window (1 to {N_CTX - 1} tokens)"
+            )
+        return tokens, list(stops)
 
     def params(self) -> ParamCounts:
         """Parameters of the loaded model as llama.cpp counts them (llama_model_n_params)."""
@@ -293,6 +334,7 @@ class LlamaCppBackend(Backend):
             "gguf_level": self.level,
             "source_level": self.source_level,
             "chat_template": bool(self.spec.chat_template),
+            "batch_size": self.batch_size,
             "note": self.note,
             "license": self.license or self.llm.metadata.get("general.license"),
         }
@@ -301,6 +343,10 @@ class LlamaCppBackend(Backend):
         return info
 
     def close(self) -> None:
+        """Free the native model now rather than in a finalizer at interpreter exit:
+        ``Llama.close`` frees its batch (``llama_batch_free``), its context (``llama_free``)
+        and the model (``llama_model_free``). :meth:`generate` frees its own context and batch
+        before it returns. A second call does nothing."""
         if self.llm is not None:
             self.llm.close()
             self.llm = None
