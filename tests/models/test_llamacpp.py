@@ -41,6 +41,18 @@ def test_greedy_chat_generation_is_deterministic_and_order_free(chat):
     assert first[0].prompt_tokens > bare
 
 
+def test_progress_is_reported_as_sequences_finish(zoo_cache):
+    backend = LlamaCppBackend(SPEC, Variant(batch_size=2))
+    done: list[int] = []
+    backend.on_progress = done.append
+    try:
+        backend.generate(QUESTIONS * 2, max_new_tokens=8)
+    finally:
+        backend.close()
+    assert sum(done) == len(QUESTIONS) * 2
+    assert len(done) >= 3  # two streams: reported wave by wave, not once at the end
+
+
 def test_stop_strings_cut_the_completion(chat):
     free = chat.generate(QUESTIONS[2:], max_new_tokens=32)[0]
     words = free.text.split()

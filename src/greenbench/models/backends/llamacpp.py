@@ -293,7 +293,9 @@ class LlamaCppBackend(Backend):
             stops += [s for s in template_stops if s not in stops]
             budget = min(max_new_tokens, N_CTX - len(tokens))
             requests.append(llamacpp_batch.Request(tokens, budget))
-        outputs = llamacpp_batch.generate(self.llm, requests, n_seq=self.batch_size, stop=stops)
+        outputs = llamacpp_batch.generate(
+            self.llm, requests, n_seq=self.batch_size, stop=stops, on_done=self.advance
+        )
         return [
             Generation(text=text, prompt_tokens=len(request.tokens), generated_tokens=count)
             for request, (text, count) in zip(requests, outputs, strict=True)

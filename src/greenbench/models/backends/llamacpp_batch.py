@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,13 +144,19 @@ class _Context:
 
 
 def generate(
-    llm: Any, requests: Sequence[Request], *, n_seq: int, stop: Sequence[str]
+    llm: Any,
+    requests: Sequence[Request],
+    *,
+    n_seq: int,
+    stop: Sequence[str],
+    on_done: Callable[[int], None] | None = None,
 ) -> list[tuple[str, int]]:
     """Greedy completions of ``requests``, at most ``n_seq`` at a time, with the weights and
     tokenizer of ``llm`` (a loaded ``llama_cpp.Llama``).
 
     Returns ``(text, generated_tokens)`` per request, in request order. ``stop``: strings that
-    end a sequence; the text is cut before the earliest one.
+    end a sequence; the text is cut before the earliest one. ``on_done(n)`` hears of ``n``
+    sequences finished (progress).
     """
     import llama_cpp
 
@@ -191,11 +197,14 @@ def generate(
                 for i, seq in enumerate(running):
                     seq.position += 1
                     advance(seq, context.argmax(i))
-            for seq in [s for s in live if s.text is not None]:
+            finished = [s for s in live if s.text is not None]
+            for seq in finished:
                 results[seq.index] = (seq.text, len(seq.tokens))
                 context.forget(seq.seq_id)
                 heapq.heappush(free, seq.seq_id)
                 live.remove(seq)
+            if finished and on_done is not None:
+                on_done(len(finished))
     finally:
         context.close()
     return [r for r in results if r is not None]
