@@ -113,7 +113,11 @@ def config_yaml(limit: int, batch_size: int, max_new_tokens: int) -> str:
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.run(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    if proc.returncode != 0:
+        sys.exit(f"{cmd[0]} … exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     return time.perf_counter() - start
 
 

