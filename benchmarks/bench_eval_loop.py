@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -177,6 +178,7 @@ def run_lm_eval(tmp: Path, model_dir: str, prompts: list[str], stops: list[str],
         )
     )
     out = tmp / "lm_eval_out"
+    shutil.rmtree(out, ignore_errors=True)  # one run's samples file, not an earlier repeat's
     cmd = [args.lm_eval_python, "-m", "lm_eval", "--model", "hf"]
     cmd += ["--model_args", f"pretrained={model_dir},dtype=float32", "--device", "cpu"]
     cmd += ["--tasks", "gb_bench", "--include_path", str(task_dir)]
