@@ -87,6 +87,8 @@ test: lint pytest
 bench: $(VENV)/.stamp-test
 	$(PY) benchmarks/bench_meter_overhead.py
 	$(PY) benchmarks/bench_batching.py
+	$(PY) benchmarks/bench_llamacpp_batching.py
+	$(PY) benchmarks/bench_eval_loop.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info
