@@ -18,8 +18,9 @@ A third-party package registers in its ``pyproject.toml``::
 
 Entry points are read (``importlib.metadata.entry_points``) the first time a catalogue is asked
 for a name it does not hold or for all its names, never at import; greenbench's own entries win
-over a plugin of the same name. This module imports only the standard library, so every package
-may use it whatever ``DESIGN.md`` lets it import otherwise.
+over a plugin of the same name. This module imports only the standard library (and greenbench's own
+error type, itself stdlib-only), so every package may use it whatever ``DESIGN.md`` lets it import
+otherwise.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import Generic, TypeVar, cast
+
+from greenbench.errors import GreenbenchError
 
 T = TypeVar("T")
 
@@ -72,10 +75,20 @@ class Catalogue(Mapping[str, str], Generic[T]):
     def load(self, name: str) -> T:
         """Import and return the object registered as ``name`` (KeyError when none is).
 
-        Import errors propagate: the caller knows which extra to suggest.
+        A built-in's import errors propagate: the caller knows which extra to suggest. A
+        plugin that cannot be imported, or names an attribute its module lacks, is a
+        :class:`GreenbenchError` naming the plugin, its group and its reference.
         """
-        entry = self._builtin.get(name) or self._entries()[name]
-        return cast(T, entry.load())
+        if name in self._builtin:
+            return cast(T, self._builtin[name].load())
+        entry = self._entries()[name]
+        try:
+            return cast(T, entry.load())
+        except (ImportError, AttributeError) as exc:
+            raise GreenbenchError(
+                f"{self.group} plugin {name!r} = {entry.value!r} cannot be loaded: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
 
     def refresh(self) -> None:
         """Forget the entry points read so far (after installing a plugin in this process)."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from greenbench.cli import main as cli
 from greenbench.energy import EnergyMeter, available_sources, meter_names
+from greenbench.errors import GreenbenchError
 from greenbench.models import ModelSpec, Variant, load_backend
 from greenbench.models.backends import BACKENDS
 from greenbench.plugins import Catalogue
@@ -72,6 +75,15 @@ def test_a_registered_backend_is_a_model_kind(install):
     backend = load_backend(ModelSpec(name="e", source="anything", kind="echo"), Variant())
     assert [g.text for g in backend.generate(["hi"])] == ["HI"]
     assert backend.params().total == 3
+
+
+def test_a_broken_plugin_is_a_one_line_error_naming_it(install):
+    install("greenbench.backends", "broken", "fake_broken", "NOT_PLUGIN = 1\n")
+    with pytest.raises(GreenbenchError) as caught:
+        load_backend(ModelSpec(name="b", source="anything", kind="broken"), Variant())
+    message = str(caught.value)
+    assert "greenbench.backends plugin 'broken' = 'fake_broken:PLUGIN'" in message
+    assert "AttributeError" in message and "\n" not in message
 
 
 def test_a_registered_task_is_loaded_by_name(install, tmp_path):
