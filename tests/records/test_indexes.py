@@ -100,6 +100,20 @@ def test_cegi_when_the_base_failed_says_so():
     assert t["cegi"] is None and "base" in t["cegi_note"]
 
 
+def test_cegi_without_a_measured_finetune_phase_is_null_with_a_reason():
+    base = record("base", quality=0.30)
+    tuned = record(
+        "lora",
+        quality=0.35,
+        base_job_id="base",
+        variant={"name": "lora", "finetune": {"method": "lora"}},
+        finetune_result={"trainable_params": 1000},
+    )  # emissions_g has no "finetune": the phase was never measured
+    _, t = attach([base, tuned])
+    assert t["cegi"] is None and t["cegi_gain_pp"] is None
+    assert t["cegi_note"] == "fine-tuning phase not measured: no emissions to charge"
+
+
 def test_gqi_uses_one_unit_per_task_and_skips_non_accuracy_metrics():
     a = record("a", quality=0.9, net=500.0)
     b = record("b", quality=0.8, net=5.0)

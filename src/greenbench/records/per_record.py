@@ -90,8 +90,12 @@ def attach_cegi(record: JobRecord, base: JobRecord | None) -> JobRecord:
     if not trainable:
         out.cegi_note = "no trainable parameters recorded"
         return out
+    finetune_g = out.emissions_g.get("finetune")
+    if finetune_g is None:  # never 0 g: that would make the CEGI 0, the best possible score
+        out.cegi_note = "fine-tuning phase not measured: no emissions to charge"
+        return out
     result = cegi(
-        out.emissions_g.get("finetune") or 0.0,
+        finetune_g,
         base_quality,
         tuned,
         int(trainable),
