@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
 from fake_jobs import FAKE_RUNNER, fake_jobs
 
 from greenbench.sweep.executors import get_executor
@@ -60,3 +63,48 @@ def test_get_executor_names_the_choices():
     assert isinstance(get_executor("local", cooldown_s=0.5), LocalExecutor)
     with pytest.raises(GreenbenchError, match="unknown executor 'slurm'; allowed: local, ray"):
         get_executor("slurm")
+
+
+def _parents(log_file) -> set[int]:
+    return {int(line.split()[2]) for line in log_file.read_text().splitlines()}
+
+
+def test_workers_are_forked_from_a_warm_server_unless_told_otherwise(tmp_path):
+    """With ``fork`` (the default) every worker's parent is the fork server, one process for
+    the whole run, not the driver; ``fork=False`` starts each worker from the driver."""
+    log_file = tmp_path / "runs.log"
+    jobs = fake_jobs("fake:ok", "fake:ok")
+    results = collect(LocalExecutor(runner=FAKE_RUNNER), jobs)
+    assert [r["status"] for r, _ in results] == ["ok"] * len(jobs)
+    forked_from = _parents(log_file)
+    assert len(forked_from) == 1 and os.getpid() not in forked_from
+    log_file.unlink()
+    collect(LocalExecutor(runner=FAKE_RUNNER, fork=False), jobs)
+    assert _parents(log_file) == {os.getpid()}
+
+
+def test_a_forked_worker_past_its_timeout_is_killed_with_its_children(monkeypatch, tmp_path):
+    """The fork path kills the worker's whole session at the timeout, as the spawn path does."""
+    from greenbench.sweep.forkserver import ForkServer
+    from greenbench.sweep.worker import run_in_subprocess
+
+    monkeypatch.setenv("GB_FAKE_SLEEP", "60")
+    job = fake_jobs("fake:sleep")[0]
+    with ForkServer(["fake_jobs"]) as server:
+        record, _ = run_in_subprocess(job, timeout_s=2, runner=FAKE_RUNNER, server=server)
+        assert record["error"] == "timed out after 2 s"
+        pid = int((tmp_path / "runs.log").read_text().split()[1])
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert server.alive  # the server serves the next job
+        record, _ = run_in_subprocess(fake_jobs("fake:ok")[0], runner=FAKE_RUNNER, server=server)
+        assert record["status"] == "ok"
+
+
+def test_a_fork_server_lists_modules_it_could_not_import_and_stops_when_closed():
+    from greenbench.sweep.forkserver import ForkServer
+
+    server = ForkServer(["fake_jobs", "greenbench_no_such_module"])
+    assert server.missing == ["greenbench_no_such_module"] and server.alive
+    server.close()
+    assert not server.alive  # it exits when the driver closes its socket

@@ -30,11 +30,14 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from greenbench.models.base import Step
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import failed_record
+
+if TYPE_CHECKING:
+    from greenbench.sweep.forkserver import ForkedWorker, ForkServer
 
 #: The function that runs a job: ``greenbench.sweep.job.run_job``.
 DEFAULT_RUNNER = "greenbench.sweep.job:run_job"
@@ -73,13 +76,15 @@ def run_in_subprocess(
     log_path: Path | None = None,
     env: dict[str, str] | None = None,
     on_step: OnStep | None = None,
+    server: ForkServer | None = None,
 ) -> JobResult:
     """Run ``job`` in a fresh Python process; never raises for a failure of the job itself.
 
     Returns ``(record, samples)``: the worker's result, or a failed record naming the exit
     status, the signal, the timeout or the worker's last stderr line. The worker's stderr goes
     to ``log_path`` when given (kept for reading), else to a temporary file. ``on_step`` is
-    called (on a reader thread) with each progress step the worker reports.
+    called (on a reader thread) with each progress step the worker reports. With a running
+    ``server`` (and no ``env`` of its own) the process is forked from it, its imports done.
     """
     with tempfile.TemporaryDirectory(prefix="greenbench-job-") as tmp:
         job_file = Path(tmp) / "job.json"
@@ -88,19 +93,22 @@ def run_in_subprocess(
         log = Path(log_path) if log_path else Path(tmp) / "stderr.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         read_fd, write_fd = os.pipe()
-        cmd = [sys.executable, "-m", "greenbench.sweep.worker", str(job_file), str(result_file)]
-        cmd += ["--runner", runner, "--parent", str(os.getpid()), "--progress-fd", str(write_fd)]
-        env = _worker_env(env)
+        args = [str(job_file), str(result_file), "--runner", runner]
         with open(log, "wb") as err, os.fdopen(read_fd, encoding="utf-8") as steps:
             try:
-                proc = subprocess.Popen(
-                    cmd,
-                    stdout=subprocess.DEVNULL,
-                    stderr=err,
-                    env=env,
-                    start_new_session=True,
-                    pass_fds=(write_fd,),
-                )
+                if server is not None and env is None and server.alive:
+                    proc = server.fork(args, stderr_fd=err.fileno(), progress_fd=write_fd)
+                else:
+                    cmd = [sys.executable, "-m", "greenbench.sweep.worker", *args]
+                    cmd += ["--parent", str(os.getpid()), "--progress-fd", str(write_fd)]
+                    proc = subprocess.Popen(
+                        cmd,
+                        stdout=subprocess.DEVNULL,
+                        stderr=err,
+                        env=worker_env(env),
+                        start_new_session=True,
+                        pass_fds=(write_fd,),
+                    )
             finally:
                 os.close(write_fd)  # the worker holds the only write end: EOF when it exits
             reader = threading.Thread(target=_read_steps, args=(steps, on_step), daemon=True)
@@ -134,7 +142,7 @@ def _read_steps(lines: IO[str], on_step: OnStep | None) -> None:
         on_step(step)
 
 
-def _worker_env(env: dict[str, str] | None) -> dict[str, str]:
+def worker_env(env: dict[str, str] | None) -> dict[str, str]:
     """``env`` (default: ours) with this greenbench importable, installed or not."""
     env = dict(os.environ if env is None else env)
     root = str(Path(__file__).resolve().parents[2])
@@ -142,7 +150,7 @@ def _worker_env(env: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen | ForkedWorker) -> None:
     """Kill the worker and anything it started (it leads its own session)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
@@ -160,7 +168,7 @@ def _exit_reason(code: int, log: Path) -> str:
     return f"{reason}: {lines[-1].strip()}" if lines else reason
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this worker when the driver dies (no orphan keeps measuring).
 
     A driver killed with SIGKILL cannot stop its worker; an orphan would keep running while the
@@ -188,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress-fd", type=int, default=None, help="pipe for progress steps")
     args = parser.parse_args(argv)
     if args.parent is not None:
-        _die_with_parent(args.parent)
+        die_with_parent(args.parent)
     job = Job.model_validate_json(args.job.read_text(encoding="utf-8"))
     with _step_writer(args.progress_fd) as on_step:
         record, samples = resolve_runner(args.runner)(job, on_step)
