@@ -35,6 +35,7 @@ from greenbench.models.backends.hf_load import (
     load,
     quantize_int8_dynamic,
 )
+from greenbench.models.backends.hf_prefix import PrefixCache
 from greenbench.models.base import Backend, FineTuneResult, Generation, ParamCounts
 from greenbench.models.spec import QUANT_BITS, FineTune, ModelSpec, Variant
 
@@ -134,9 +135,13 @@ class HFBackend(Backend):
         requests = self._requests(prompts, images)
         batch_size = self._batch_size(requests, max_new_tokens)
         gen_config = self._generation_config(max_new_tokens, stop)
+        prefix = self._prefix_cache(requests)
 
         def generate_batch(batch: list[Request]) -> list[tuple[str, int, int]]:
-            inputs = self._batch_inputs(batch)
+            if prefix is not None:
+                inputs = prefix.batch_inputs(batch, self.loaded.device)
+            else:
+                inputs = self._batch_inputs(batch)
             with torch.inference_mode():
                 out = self.model.generate(
                     **inputs,
@@ -192,6 +197,15 @@ class HFBackend(Backend):
             Request(i, t, len(ids), ids=ids)
             for i, (t, ids) in enumerate(zip(texts, encoded["input_ids"], strict=True))
         ]
+
+    def _prefix_cache(self, requests: list[Request]) -> PrefixCache | None:
+        """The shared prompt prefix's cache, for a decoder-only text model whose prompts share
+        one (see :mod:`~greenbench.models.backends.hf_prefix`); None otherwise."""
+        if self.loaded.multimodal or self.model.config.is_encoder_decoder:
+            return None
+        if self.spec.architecture != "causal":
+            return None
+        return PrefixCache.build(self.model, requests, self.loaded.tokenizer.pad_token_id)
 
     def _batch_inputs(self, batch: list[Request]) -> dict[str, torch.Tensor]:
         return hf_inputs.batch_inputs(self.loaded, self.spec.architecture, batch)
