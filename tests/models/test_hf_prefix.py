@@ -7,12 +7,8 @@ import functools
 import pytest
 
 from greenbench.models import ModelSpec, Variant, load_backend
-from greenbench.models.backends.hf_generate import Request
-from greenbench.models.backends.hf_prefix import (
-    MIN_SHARED_TOKENS,
-    PrefixCache,
-    shared_prefix_length,
-)
+from greenbench.models.backends.hf_prefix import MIN_SHARED_TOKENS, PrefixCache
+from greenbench.models.base import shared_prefix_length
 
 #: A preamble long enough to be cached (the tiny model's tokenizer: about a token per word).
 PREAMBLE = "You answer questions about a shop. " + " ".join(f"table{i} col{i}" for i in range(30))
@@ -24,13 +20,10 @@ def _backend(path, **variant):
 
 
 def test_the_shared_prefix_leaves_every_prompt_a_token_of_its_own():
-    def req(*ids):
-        return Request(0, "", len(ids), ids=list(ids))
-
-    assert shared_prefix_length([req(1, 2, 3, 4), req(1, 2, 3, 9)]) == 3
-    assert shared_prefix_length([req(1, 2, 3), req(1, 2, 3, 4)]) == 2  # the shorter keeps one
-    assert shared_prefix_length([req(1, 2, 3), req(7, 2, 3)]) == 0
-    assert shared_prefix_length([req(1, 2, 3)]) == 0  # nothing to share with
+    assert shared_prefix_length([[1, 2, 3, 4], [1, 2, 3, 9]]) == 3
+    assert shared_prefix_length([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter keeps one
+    assert shared_prefix_length([[1, 2, 3], [7, 2, 3]]) == 0
+    assert shared_prefix_length([[1, 2, 3]]) == 0  # nothing to share with
 
 
 @pytest.mark.parametrize("batch_size", [1, 3])
@@ -38,7 +31,7 @@ def test_prefix_cached_greedy_answers_equal_prompts_run_alone(causal_dir, batch_
     prompts = [f"{PREAMBLE}\nQuestion: {q}" for q in QUESTIONS]
     backend = _backend(causal_dir, batch_size=batch_size)
     requests = backend._requests(prompts, None)
-    assert shared_prefix_length(requests) >= MIN_SHARED_TOKENS
+    assert shared_prefix_length([r.ids for r in requests]) >= MIN_SHARED_TOKENS
     cached = backend.generate(prompts, max_new_tokens=8)
     alone = [backend.generate([p], max_new_tokens=8)[0] for p in prompts]  # one: no prefix cache
     assert cached == alone
@@ -49,7 +42,7 @@ def test_the_prefix_is_prefilled_once_and_batches_feed_only_their_suffixes(causa
     prompts = [f"{PREAMBLE}\nQuestion: {q}" for q in QUESTIONS]
     backend = _backend(causal_dir, batch_size=4)
     requests = backend._requests(prompts, None)
-    shared = shared_prefix_length(requests)
+    shared = shared_prefix_length([r.ids for r in requests])
     fed: list[tuple[int, int]] = []
     forward = backend.model.forward
 

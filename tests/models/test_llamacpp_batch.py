@@ -137,3 +137,36 @@ def test_close_frees_the_model_and_is_idempotent(zoo_cache):
     assert (llm._model.model, llm._ctx.ctx, llm._batch.batch) == (None, None, None)
     assert backend.llm is None
     backend.close()
+
+
+#: Prompts sharing a long preamble, as a text-to-SQL task's prompts share their schema.
+PREAMBLE = "You write SQLite queries. Database schema:\n" + "\n".join(
+    f"CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT, value_{i} REAL);" for i in range(8)
+)
+SHARED = [
+    f"{PREAMBLE}\nQuestion: {q}\nSQL:"
+    for q in ("How many rows are in t1?", "What is the largest value_3 in t3?", "Names in t5?")
+]
+
+
+@pytest.mark.parametrize("chat", [True, False], ids=["chat", "plain"])
+def test_a_shared_prompt_prefix_is_evaluated_once_with_equal_answers(
+    zoo_cache, reference, monkeypatch, chat
+):
+    prefills: list[tuple[int, int]] = []
+    real_prefill = llamacpp_batch._Context.prefill
+
+    def spy(self, tokens, seq_id, start=0):
+        prefills.append((len(tokens), start))
+        return real_prefill(self, tokens, seq_id, start)
+
+    monkeypatch.setattr(llamacpp_batch._Context, "prefill", spy)
+    backend = LlamaCppBackend(SPEC.model_copy(update={"chat_template": chat}), Variant(batch_size=2))
+    try:
+        got = backend.generate(SHARED, max_new_tokens=MAX_NEW)
+    finally:
+        backend.close()
+    assert got == [one_at_a_time(reference, p, MAX_NEW, [], chat=chat) for p in SHARED]
+    shared, start = prefills[0]  # the preamble, once, into its own stream
+    assert start == 0 and shared >= llamacpp_batch.MIN_SHARED_TOKENS
+    assert [s for _, s in prefills[1:]] == [shared] * len(SHARED)  # each prompt: its own part

@@ -150,3 +150,16 @@ class Backend(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook; most backends free on GC
         """Release memory held by the model."""
+
+
+def shared_prefix_length(prompts: Sequence[Sequence[int]]) -> int:
+    """Tokens every prompt starts with, leaving each at least one token of its own (its first
+    generated token needs the logits of its last prompt token); 0 for fewer than two prompts."""
+    if len(prompts) < 2:
+        return 0
+    first = prompts[0]
+    limit = min(len(p) for p in prompts) - 1
+    length = 0
+    while length < limit and all(p[length] == first[length] for p in prompts):
+        length += 1
+    return length

@@ -26,23 +26,11 @@ from typing import Any
 import torch
 
 from greenbench.models.backends.hf_generate import Request
+from greenbench.models.base import shared_prefix_length
 
 #: Shortest shared prefix worth caching, tokens: below it the saved prefill is smaller than the
 #: cost of copying the cache per batch.
 MIN_SHARED_TOKENS = 32
-
-
-def shared_prefix_length(requests: Sequence[Request]) -> int:
-    """Tokens every request's ``ids`` start with, leaving each at least one token of its own
-    (the model must be fed something for the first new token); 0 for fewer than two requests."""
-    if len(requests) < 2 or any(r.ids is None for r in requests):
-        return 0
-    first = requests[0].ids
-    limit = min(len(r.ids) for r in requests) - 1
-    length = 0
-    while length < limit and all(r.ids[length] == first[length] for r in requests):
-        length += 1
-    return length
 
 
 @dataclass
@@ -61,7 +49,9 @@ class PrefixCache:
     def build(cls, model, requests: Sequence[Request], pad_id: int) -> PrefixCache | None:
         """Run the shared prefix of ``requests`` through ``model`` once; None when they share
         fewer than :data:`MIN_SHARED_TOKENS` tokens or the model takes no cache argument."""
-        length = shared_prefix_length(requests)
+        if any(r.ids is None for r in requests):
+            return None
+        length = shared_prefix_length([r.ids for r in requests])
         params = inspect.signature(model.forward).parameters
         cache_arg = next((n for n in ("cache", "past_key_values") if n in params), None)
         if length < MIN_SHARED_TOKENS or cache_arg is None:

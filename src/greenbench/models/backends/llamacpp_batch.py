@@ -10,6 +10,11 @@ what llama.cpp's own ``examples/batched`` uses, so :func:`generate` drives it di
   packing several prompts into one prefill would save little (a prompt is already a many-token
   batch) and would cut each prompt into other chunks, which can change its floating-point
   sums and flip a greedy choice;
+- when every prompt starts with the same :data:`MIN_SHARED_TOKENS` or more tokens (a task's
+  preamble: text-to-SQL's schema), that prefix is evaluated once into a stream of its own, and
+  each prompt's stream starts as a copy of it (``llama_memory_seq_cp``, a buffer copy); only
+  the rest of the prompt is evaluated, in chunks ending where a lone run's chunks end, so each
+  token sees the same KV cells as in a lone run;
 - then one ``llama_decode`` per step carries one token for every live sequence; each sequence's
   logits are read with ``llama_get_logits_ith`` and its next token is their argmax (greedy,
   first maximum on ties, like llama.cpp's greedy sampler);
@@ -37,13 +42,15 @@ from typing import Any
 import numpy as np
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.base import cut_at_stop
+from greenbench.models.base import cut_at_stop, shared_prefix_length
 
 #: Tokens per prefill ``llama_decode`` call: llama-cpp-python's default ``n_batch``, so a prompt
 #: is cut into the chunks ``Llama.create_completion`` would cut it into.
 PREFILL_CHUNK = 512
 #: llama.cpp sizes each sequence's KV stream in multiples of this many positions.
 CELL_BLOCK = 256
+#: Shortest prompt prefix shared by all requests that is evaluated once and copied, tokens.
+MIN_SHARED_TOKENS = 32
 
 
 @dataclass
@@ -117,14 +124,21 @@ class _Context:
         if status != 0:
             raise GreenbenchError(f"llama_decode failed with status {status}")
 
-    def prefill(self, tokens: Sequence[int], seq_id: int) -> int:
-        """Evaluate a prompt into ``seq_id`` from position 0, :data:`PREFILL_CHUNK` tokens per
-        ``llama_decode`` with the logits of each chunk's last token; its greedy next token."""
-        for start in range(0, len(tokens), PREFILL_CHUNK):
-            chunk = tokens[start : start + PREFILL_CHUNK]
-            last = len(chunk) - 1
-            self.decode([(t, start + j, seq_id, j == last) for j, t in enumerate(chunk)])
+    def prefill(self, tokens: Sequence[int], seq_id: int, start: int = 0) -> int:
+        """Evaluate prompt ``tokens[start:]`` into ``seq_id`` (whose cells already hold the
+        first ``start``), in chunks ending at multiples of :data:`PREFILL_CHUNK` as a lone run's
+        do, with the logits of each chunk's last token; the prompt's greedy next token."""
+        while start < len(tokens):
+            end = min(len(tokens), (start // PREFILL_CHUNK + 1) * PREFILL_CHUNK)
+            last = end - start - 1
+            self.decode([(tokens[p], p, seq_id, p == end - 1) for p in range(start, end)])
+            start = end
         return self.argmax(last)
+
+    def copy(self, source: int, seq_id: int) -> None:
+        """Make ``seq_id``'s stream a copy of ``source``'s (every cell; copied at the next
+        decode)."""
+        self._lib.llama_memory_seq_cp(self.memory, source, seq_id, -1, -1)
 
     def argmax(self, i: int) -> int:
         """Greedy next token from the logits of item ``i`` of the last :meth:`decode`."""
@@ -164,6 +178,9 @@ def generate(
     longest = max(len(r.tokens) + r.budget for r in requests)
     cells = -(-longest // CELL_BLOCK) * CELL_BLOCK
     n_seq = max(1, min(n_seq, len(requests)))
+    shared = shared_prefix_length([r.tokens for r in requests])
+    if shared < MIN_SHARED_TOKENS:
+        shared = 0
     results: list[tuple[str, int] | None] = [None] * len(requests)
     waiting = deque(enumerate(requests))
     free = list(range(n_seq))  # a heap: a new prompt takes the lowest free sequence id
@@ -181,13 +198,18 @@ def generate(
         if stop_end is not None or len(seq.tokens) >= seq.budget:
             seq.text = cut
 
-    context = _Context(llm, n_seq, cells)
+    prefix_seq = n_seq  # the shared prefix's own stream, after the sequences' streams
+    context = _Context(llm, n_seq + (1 if shared else 0), cells)
     try:
+        if shared:
+            context.prefill(requests[0].tokens[:shared], prefix_seq)
         while waiting or live:
             while waiting and free:  # a free stream takes the next prompt
                 index, request = waiting.popleft()
                 seq = _Live(index, heapq.heappop(free), len(request.tokens), request.budget)
-                advance(seq, context.prefill(request.tokens, seq.seq_id))
+                if shared:
+                    context.copy(prefix_seq, seq.seq_id)
+                advance(seq, context.prefill(request.tokens, seq.seq_id, start=shared))
                 live.append(seq)
             # ascending, tightly packed sequence ids: llama.cpp then computes a step in one
             # micro-batch (out of order, it splits it, which doubled the step time here)
