@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from greenbench.metrics.catalogue import METRICS, InputKind
 from greenbench.metrics.quality import MetricResult, MetricValue, execution
 from greenbench.tasks import parsing
-from greenbench.tasks.py_sandbox import run_python
+from greenbench.tasks.code_check import check_candidate
 from greenbench.tasks.sql_sandbox import SqlSandbox
 from greenbench.tasks.sqldb import shop_database
 
@@ -78,11 +78,11 @@ def _sql_outcomes(
 
 
 def _code_passes(task: Task, samples: list[Sample], preds: list[str]) -> list[bool]:
-    programs = [parsing.build_program(s.data, p) for s, p in zip(samples, preds, strict=True)]
-    run = partial(run_python, timeout_s=task.spec.timeout_s)
-    # Each program is its own process; a few at a time keep the cores busy.
+    check = partial(check_candidate, timeout_s=task.spec.timeout_s)
+    # Each check is two sandboxed processes; a few at a time keep the cores busy.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return [o.passed for o in pool.map(run, programs)]
+        verdicts = pool.map(check, [s.data for s in samples], preds)
+        return [v.passed for v in verdicts]
 
 
 def _scorer_inputs(
