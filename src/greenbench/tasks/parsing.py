@@ -45,7 +45,7 @@ def candidate_program(row: Mapping[str, Any], completion: str) -> str:
 
     A completion that (re)defines the entry point — instruct models often repeat the
     signature — is appended after the prompt instead, so its definition is the one tested."""
-    code = strip_fences(completion)
+    code = strip_fences(completion).rstrip("\n")
     entry = row["entry_point"]
     if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", code, re.M):
         return row["prompt"] + "\n    pass\n\n" + code + "\n"
