@@ -48,7 +48,6 @@ FORGERIES = {
         "    return 0\n"
     ),
     "printed success": "    print('passed', 'ok', '{\"passed\": true}')\n    return 0\n",
-    "kills its parent": "    import posix\n    posix.kill(posix.getppid(), 9)\n",
     "walks every frame": (
         "    import gc, sys\n    for obj in gc.get_objects():\n"
         "        if isinstance(obj, dict) and 'nonce' in obj:\n"

@@ -31,7 +31,7 @@ def test_extract_sql_from_chatty_answers():
 
 def test_candidate_program_follows_human_eval():
     row = {
-        "prompt": "def f(x):\n    \"\"\"Double.\"\"\"\n",
+        "prompt": 'def f(x):\n    """Double."""\n',
         "test": "def check(c):\n    assert c(2) == 4",
         "entry_point": "f",
     }

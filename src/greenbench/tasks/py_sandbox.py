@@ -62,14 +62,33 @@ class Limits:
 
 @dataclass(frozen=True)
 class Isolation:
-    """How sandboxed processes are isolated on this machine."""
+    """How sandboxed processes are isolated on this machine (what ``docs/sandbox.md`` lists)."""
 
     bwrap: str | None
     """Path of the bwrap executable in use, or None for the fallback."""
     uid: int
-    """The uid the code runs as (``NOBODY`` when the scorer is root), or -1 for the caller's."""
-    note: str
-    """One line for the record: what is contained, and what is not."""
+    """The uid the code switches to (``NOBODY`` when the scorer is root), or -1: the caller's."""
+    reason: str = ""
+    """Why the fallback is in use (or why it keeps root), empty with bwrap."""
+
+    @property
+    def unprivileged(self) -> bool:
+        """Whether the code runs without root."""
+        return self.uid == NOBODY or os.getuid() != 0
+
+    @property
+    def note(self) -> str:
+        """One line for the record: what is contained and what is not."""
+        who = f"uid {NOBODY}" if self.uid == NOBODY else f"uid {os.getuid()}"
+        if self.bwrap:
+            return (
+                "bubblewrap sandbox: no network, read-only filesystem but its /tmp, own PID "
+                f"namespace (tree killed at the end), {who}, rlimits"
+            )
+        return (
+            f"no sandbox ({self.reason}): network not isolated, filesystem not isolated (only "
+            f"file permissions of {who}), process tree contained only by its session; rlimits"
+        )
 
 
 def _bwrap_args(bwrap: str, limits: Limits) -> list[str]:
@@ -98,35 +117,51 @@ def _bwrap_args(bwrap: str, limits: Limits) -> list[str]:
     return args
 
 
-@cache
-def isolation() -> Isolation:
-    """Probe once per process whether bwrap can start a sandbox here."""
-    uid = NOBODY if os.getuid() == 0 else -1
-    as_whom = f"uid {NOBODY}" if uid == NOBODY else "the caller's uid"
-    bwrap = shutil.which("bwrap")
-    reason = "bwrap not found (install bubblewrap)"
-    if bwrap:
+def _command(box: Isolation, role: str, args: list[str], limits: Limits) -> list[str]:
+    """The command line running ``runners.source(role)`` with ``args`` under ``box``."""
+    prelude = [limits.cpu_s, limits.memory_mb << 20, limits.file_mb << 20]
+    prelude += [limits.processes if box.uid == NOBODY else 0, box.uid]
+    python = [sys.executable, "-I", "-c", source(role), *map(str, prelude), *args]
+    return [*_bwrap_args(box.bwrap, limits), *python] if box.bwrap else python
+
+
+def _works(box: Isolation) -> str:
+    """Empty when ``box`` runs the probe program here, else the last line it printed."""
+    with tempfile.TemporaryDirectory(prefix="greenbench-probe-") as cwd:
+        if box.uid == NOBODY and not box.bwrap:
+            os.chown(cwd, NOBODY, NOBODY)
         probe = subprocess.run(
-            [*_bwrap_args(bwrap, Limits()), sys.executable, "-I", "-c", "pass"],
+            _command(box, "probe", [], Limits()),
             capture_output=True,
-            timeout=30,
+            cwd=cwd,
+            env=_ENV,
+            timeout=60,
             check=False,
         )
-        if probe.returncode == 0:
-            return Isolation(
-                bwrap,
-                uid,
-                f"bubblewrap sandbox: no network, read-only filesystem but its /tmp, own PID "
-                f"namespace (tree killed at the end), {as_whom}, rlimits",
-            )
-        lines = probe.stderr.decode(errors="replace").strip().splitlines()
-        reason = f"bwrap cannot start here ({lines[-1] if lines else probe.returncode})"
-    return Isolation(
-        None,
-        uid,
-        f"no sandbox: {reason}; network not isolated, filesystem not isolated (only file "
-        f"permissions of {as_whom}), process tree contained only by its session; rlimits",
-    )
+    if probe.returncode == 0:
+        return ""
+    lines = probe.stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else f"exit status {probe.returncode}"
+
+
+@cache
+def isolation() -> Isolation:
+    """The strongest isolation that works here, probed once per process: bwrap, else the
+    fallback as ``nobody`` (when root), else the fallback as the caller."""
+    uid = NOBODY if os.getuid() == 0 else -1
+    bwrap = shutil.which("bwrap")
+    reason = "bwrap not found: install bubblewrap"
+    if bwrap:
+        failure = _works(Isolation(bwrap, uid))
+        if not failure:
+            return Isolation(bwrap, uid)
+        reason = f"bwrap cannot start here: {failure}"
+    if uid == NOBODY:
+        failure = _works(Isolation(None, uid, reason))
+        if not failure:
+            return Isolation(None, uid, reason)
+        reason += f"; uid {NOBODY} cannot run this Python ({failure}), so it runs as root"
+    return Isolation(None, -1, reason)
 
 
 class Sandboxed:
@@ -138,19 +173,19 @@ class Sandboxed:
     ) -> None:
         box = isolation()
         self._workdir: str | None = None
-        prelude = [limits.cpu_s, limits.memory_mb << 20, limits.file_mb << 20]
-        prelude += [limits.processes if box.uid == NOBODY else 0, box.uid]
-        python = [sys.executable, "-I", "-c", source(role), *map(str, prelude), *args]
-        if box.bwrap:
-            command, cwd = [*_bwrap_args(box.bwrap, limits), *python], "/"
-        else:
+        cwd, env = "/", {}
+        if not box.bwrap:
             self._workdir = cwd = tempfile.mkdtemp(prefix="greenbench-py-")
             if box.uid == NOBODY:
                 os.chown(cwd, NOBODY, NOBODY)
-            command = python
-        env = {**_ENV, "HOME": cwd, "TMPDIR": cwd} if not box.bwrap else {}
+            env = {**_ENV, "HOME": cwd, "TMPDIR": cwd}
         self.process = subprocess.Popen(
-            command, cwd=cwd, env=env, pass_fds=pass_fds, start_new_session=True, **io
+            _command(box, role, args, limits),
+            cwd=cwd,
+            env=env,
+            pass_fds=pass_fds,
+            start_new_session=True,
+            **io,
         )
 
     def __enter__(self) -> Sandboxed:
