@@ -27,15 +27,17 @@ def test_a_correct_completion_passes_and_a_wrong_one_fails():
 FORGERIES = {
     # The three false passes…
     "os._exit patched": "    import os\n    os._exit = lambda *a: None\n    return 0\n",
-    "marker read from the caller's frame": (
-        "    import sys\n    f = sys._getframe(1)\n"
-        "    print('\\n'.join(str(v) for v in f.f_locals.values()))\n    return 0\n"
+    "marker read from the caller's frames": (
+        "    import os, sys\n    f = sys._getframe(1)\n    while f:\n"
+        "        for v in list(f.f_locals.values()):\n"
+        "            if isinstance(v, str) and len(v) == 32:\n                print('\\n' + v)\n"
+        "        f = f.f_back\n    sys.stdout.flush()\n    os._exit(0)\n"
     ),
     "always-equal int": (
         "    class E(int):\n        __eq__ = lambda s, o: True\n"
         "        __ne__ = lambda s, o: False\n    return E(1)\n"
     ),
-    # …and variations.
+    # …and variations (the first two also fooled the old runner; the rest it caught).
     "always-equal object": (
         "    class E:\n        __eq__ = lambda s, o: True\n        __hash__ = lambda s: 0\n"
         "    return E()\n"
@@ -46,12 +48,6 @@ FORGERIES = {
     "AssertionError disabled": (
         "    import builtins\n    builtins.AssertionError = type('Quiet', (Exception,), {})\n"
         "    return 0\n"
-    ),
-    "printed success": "    print('passed', 'ok', '{\"passed\": true}')\n    return 0\n",
-    "walks every frame": (
-        "    import gc, sys\n    for obj in gc.get_objects():\n"
-        "        if isinstance(obj, dict) and 'nonce' in obj:\n"
-        "            print(obj['nonce'])\n    return 0\n"
     ),
 }
 
