@@ -89,3 +89,21 @@ def test_missing_predictions_file_and_unknown_task_exit_2(tmp_path, capfd):
     path = write(tmp_path / "p.jsonl", [{"id": "x", "prediction": "y"}])
     assert cli.main(["score", "sentimental", "--predictions", path]) == 2
     assert "unknown task 'sentimental'" in capfd.readouterr().err
+
+
+def test_code_scores_say_how_the_code_was_contained(tmp_path, capfd):
+    from greenbench.tasks.py_sandbox import isolation
+
+    samples = export(tmp_path, "code-generation")[:2]
+    forged = "    import os\n    os._exit = lambda *a: None\n    return 0\n"
+    preds = [{"id": s["id"], "prediction": forged} for s in samples]
+    path = write(tmp_path / "preds.jsonl", preds)
+    capfd.readouterr()
+    args = ["score", "code-generation", "--predictions", path, "--limit", "2", "--json"]
+    assert cli.main(args) == 0
+    out = json.loads(capfd.readouterr().out)
+    assert out["metrics"]["pass_at_1"]["value"] == 0.0  # the forged pass
+    assert out["sandbox"] == isolation().note
+    assert ("no network" in out["sandbox"]) == (isolation().bwrap is not None)
+    assert cli.main(["score", "sentiment", "--predictions", path, "--json"]) == 0
+    assert json.loads(capfd.readouterr().out)["sandbox"] is None

@@ -7,7 +7,7 @@ import pytest
 
 from greenbench.errors import GreenbenchError
 from greenbench.tasks import load_task
-from greenbench.tasks.parsing import build_program, extract_sql, parse_label
+from greenbench.tasks.parsing import candidate_program, extract_sql, parse_label
 
 
 @pytest.mark.parametrize(
@@ -29,14 +29,16 @@ def test_extract_sql_from_chatty_answers():
     assert extract_sql("SQL: SELECT name FROM t; DROP TABLE t") == "SELECT name FROM t"
 
 
-def test_build_program_follows_human_eval():
+def test_candidate_program_follows_human_eval():
     row = {
-        "prompt": "def f(x):\n    '''Double.'''\n",
+        "prompt": 'def f(x):\n    """Double."""\n',
         "test": "def check(c):\n    assert c(2) == 4",
         "entry_point": "f",
     }
-    assert build_program(row, "    return 2 * x\n").startswith(row["prompt"] + "    return 2 * x")
-    assert build_program(row, "    return 2 * x\n").rstrip().endswith("check(f)")
+    program = candidate_program(row, "    return 2 * x\n")
+    assert program.rstrip() == row["prompt"] + "    return 2 * x"  # the test runs apart
+    restated = candidate_program(row, "```python\ndef f(x):\n    return x + x\n```")
+    assert restated.endswith("def f(x):\n    return x + x\n")  # the restatement is the one run
 
 
 def test_missing_predictions_are_wrong_and_listed():

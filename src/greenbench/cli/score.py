@@ -70,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
             "metrics": {k: v.to_dict() for k, v in result.metrics.items()},
             "missing": result.missing,
             "unknown_ids": unknown,
+            "sandbox": result.sandbox,
         }
         print(json.dumps(out, indent=2))
         return 0
@@ -92,4 +93,6 @@ def run(args: argparse.Namespace) -> int:
         )
     if unknown:
         console.print(f"{len(unknown)} predictions matched no sample id and were ignored")
+    if result.sandbox:
+        console.print(f"generated code ran in: {escape(result.sandbox)}")
     return 0

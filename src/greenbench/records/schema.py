@@ -212,6 +212,9 @@ class JobRecord(_Open):
     """True when any inference energy is an estimate."""
     index_notes: list[str] | None = None
     """Inputs an index could not use."""
+    # Issue 13: how generated code was contained when the task ran it.
+    code_sandbox: str | None = None
+    """What the code sandbox contained and what not (e.g. ``network not isolated``)."""
 
     @property
     def ok(self) -> bool:

@@ -142,6 +142,8 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     score = task.score(samples, predictions, resources=_resources(task))
     record.quality = {name: value.to_dict() for name, value in score.metrics.items()}
     record.score_missing = score.missing
+    if score.sandbox:
+        record.code_sandbox = score.sandbox
     prompts = {s.id: s.prompt for s in samples}
     tokens = dict(zip((s.id for s in samples), outputs["generated_tokens"], strict=True))
     for entry in score.per_sample:

