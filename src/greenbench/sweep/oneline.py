@@ -160,6 +160,7 @@ def eval_config(
     meter: str | None = None,
     repeats: int | None = None,
     idle_seconds: float | None = None,
+    include_path: str | None = None,
 ) -> SweepConfig:
     """The one-model sweep of these lm-eval-style arguments, validated as a YAML config is.
 
@@ -174,6 +175,7 @@ def eval_config(
             by ``dtype``/``quantization`` in ``model_args``, with ``batch_size`` and ``device``.
         name: the sweep name (not part of job ids).
         meter, repeats, idle_seconds: as the sweep YAML's keys (None: their defaults).
+        include_path: a directory of extra task YAML files, every task's ``tasks_dir``.
 
     Raises:
         GreenbenchError: one line naming the argument at fault.
@@ -183,6 +185,8 @@ def eval_config(
     if not any(names):
         raise GreenbenchError("--tasks: give at least one task name (greenbench tasks lists them)")
     overrides = task_overrides(num_fewshot)
+    if include_path is not None:
+        overrides["tasks_dir"] = include_path
     entry = _model_entry(model, args)
     if variants is None:
         entry["variants"] = [_variant(args, batch_size, device)]
