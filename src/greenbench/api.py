@@ -88,9 +88,7 @@ class Results:
         from greenbench.report.html import render_html
 
         out = Path(path) if path is not None else self.out_dir / "report.html"
-        out.write_text(
-            render_html(self.records, self.samples_by_job, self.meta), encoding="utf-8"
-        )
+        out.write_text(render_html(self.records, self.samples_by_job, self.meta), encoding="utf-8")
         return out
 
 

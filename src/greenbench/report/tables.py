@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from greenbench.records import JobRecord, load_records
-from greenbench.records.schema import Latency
 from greenbench.records.per_task import TaskFigures, task_figures
+from greenbench.records.schema import Latency
 from greenbench.records.values import (
     as_float,
     job_label,
