@@ -10,7 +10,7 @@ _LAZY = {
     "Results": "greenbench.api",
     "evaluate": "greenbench.api",
     "load": "greenbench.api",
-    "measured": "greenbench.energy.windows",
+    "measured": "greenbench.tracking.decorator",
 }
 
 
