@@ -83,6 +83,17 @@ class Results:
             raise GreenbenchError(f"task {task!r}: no job of it in {self.out_dir}; tasks: {known}")
         return boards[task]
 
+    def log_mlflow(self, uri: str | None = None, *, experiment: str = "greenbench") -> str:
+        """Log every job as an MLflow run under a parent run named after the sweep (default
+        URI: a ``./mlruns`` file store); return the parent run's id
+        (:mod:`greenbench.tracking.mlflow_runs`)."""
+        from greenbench.tracking.mlflow_runs import log_sweep
+
+        sweep = (self.meta.get("config") or {}).get("name") or self.out_dir.name
+        return log_sweep(
+            self.records, self.samples_by_job, sweep=sweep, uri=uri, experiment=experiment
+        )
+
     def report(self, path: str | Path | None = None) -> Path:
         """Write the self-contained HTML report (default: ``out_dir/report.html``)."""
         from greenbench.report.html import render_html

@@ -38,7 +38,8 @@ def test_eval_of_a_tiny_model_equals_the_equivalent_yaml_sweep(tmp_path, tiny_mo
         "--output_path", str(tmp_path / "eval"),
         "--log_samples",
     ]  # fmt: skip
-    assert main(args) == 0
+    mlruns = (tmp_path / "mlruns").as_uri()
+    assert main([*args, "--mlflow", mlruns]) == 0
     config = {
         "name": "by-hand",
         "meter": "estimate",
@@ -72,8 +73,11 @@ def test_eval_of_a_tiny_model_equals_the_equivalent_yaml_sweep(tmp_path, tiny_mo
     assert [json.loads(line)["id"] for line in log.read_text().splitlines()] == ["q0", "q1", "q2"]
     assert (tmp_path / "eval" / "report.html").is_file()
 
-    shown = main(["eval", *args[1:], "--show_config"])
-    assert shown == 0
+    mlflow = pytest.importorskip("mlflow")
+    mlflow.set_tracking_uri(mlruns)
+    runs = mlflow.search_runs(experiment_names=["greenbench"])
+    assert sorted(runs["tags.mlflow.runName"]) == ["eval", "tiny-causal/fp32@tiny-yes"]
+    assert list(runs["tags.job_id"].dropna()) == [job_id]
 
 
 def test_evaluate_returns_results_with_a_dataframe_and_leaderboard(tmp_path, tiny_model, tasks_dir):

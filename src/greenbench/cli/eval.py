@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from greenbench.cli import mlflow_option
 from greenbench.cli.run import _positive
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="idle calibration before the first job, s (default 5; 0: none)",
     )
     parser.add_argument("--repeats", type=_positive, metavar="K", help="inference repeats")
+    mlflow_option.add_argument(parser)
     parser.add_argument(
         "--show_config",
         "--show-config",
@@ -134,11 +136,13 @@ def run(args: argparse.Namespace) -> int:
     if args.show_config:
         print(equivalent_yaml(config), end="")
         return 0
+    mlflow_option.check(args)
     out = Path(args.output_path)
     console = Console(stderr=True)
     with SweepProgress(console) as progress:
         outcome = run_sweep(config, jobs, out, progress=progress)
     show_results(outcome, console)
+    mlflow_option.log(args, outcome, console)
     from greenbench.records import load_records
 
     records = load_records(outcome.records)
