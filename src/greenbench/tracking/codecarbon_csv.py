@@ -52,12 +52,13 @@ def row(stored: Mapping[str, Any]) -> dict[str, Any]:
     energy = {k: float(v) for k, v in m["energy_j"].items() if k != "total"}
     top = {k: v for k, v in energy.items() if not is_breakdown(k, energy)}
     duration = float(m["duration_s"])
+    gpu = [v for k, v in top.items() if k.startswith("gpu")]
+    ram = [top[k] for k in ("ram", "dram") if k in top]
     parts = {
         "cpu": top.get("cpu"),
-        "gpu": sum(v for k, v in top.items() if k.startswith("gpu")) if _gpu(top) else None,
-        "ram": sum(top[k] for k in ("ram", "dram") if k in top) if {"ram", "dram"} & set(top)
-        else None,
-    }  # fmt: skip
+        "gpu": sum(gpu) if gpu else None,
+        "ram": sum(ram) if ram else None,
+    }
     total = float(m["energy_j"].get("total", sum(top.values())))
     grams = stored.get("emissions_g")
     carbon, env = stored.get("carbon") or {}, stored.get("environment") or {}
@@ -93,10 +94,6 @@ def row(stored: Mapping[str, Any]) -> dict[str, Any]:
         out[f"{name}_energy"] = None if joules is None else joules / J_PER_KWH
         out[f"{name}_power"] = None if joules is None or not duration else joules / duration
     return out
-
-
-def _gpu(components: Mapping[str, float]) -> bool:
-    return any(k.startswith("gpu") for k in components)
 
 
 def to_text(rows: Sequence[Mapping[str, Any]], *, header: bool = True) -> str:

@@ -87,7 +87,7 @@ def measured(
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             from greenbench.energy import EnergyMeter
 
-            error = None
+            error, window = None, None
             with EnergyMeter(meter, country=ctx.country) as energy:
                 try:
                     with energy.window(window_name) as window:
@@ -96,8 +96,9 @@ def measured(
                     error = type(exc).__name__
                     raise
                 finally:
-                    data = {**window.measurement.to_dict(), "function": function, "error": error}
-                    save_window(data, ctx, out=out, csv=csv)
+                    if window is not None and window.measurement is not None:
+                        data = {**window.measurement.to_dict(), "function": function}
+                        save_window({**data, "error": error}, ctx, out=out, csv=csv)
 
         return wrapper  # type: ignore[return-value]
 
