@@ -2,13 +2,22 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["EnergyMeter", "__version__"]
+__all__ = ["EnergyMeter", "Results", "__version__", "evaluate", "load", "measured"]
+
+#: Public names imported on first use: name -> module holding it.
+_LAZY = {
+    "EnergyMeter": "greenbench.energy",
+    "Results": "greenbench.api",
+    "evaluate": "greenbench.api",
+    "load": "greenbench.api",
+    "measured": "greenbench.tracking.decorator",
+}
 
 
 def __getattr__(name: str):
     # Lazy so that `import greenbench` stays cheap for the CLI and for subpackages.
-    if name == "EnergyMeter":
-        from greenbench.energy import EnergyMeter
+    if name in _LAZY:
+        import importlib
 
-        return EnergyMeter
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'greenbench' has no attribute {name!r}")

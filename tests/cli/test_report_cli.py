@@ -56,7 +56,12 @@ def test_json_to_stdout(run_dir, capsys):
 def test_parquet(run_dir):
     pq = pytest.importorskip("pyarrow.parquet")
     assert cli.main(["report", str(run_dir), "--format", "parquet"]) == 0
-    assert pq.read_table(run_dir / "report.parquet").num_rows > len(rf.records())
+    table = pq.read_table(run_dir / "report.parquet")  # one row per job
+    assert table.column("job_id").to_pylist() == [r["job_id"] for r in rf.records()]
+    out = run_dir / "long.parquet"
+    argv = ["report", str(run_dir), "--format", "parquet", "--table", "figures", "--out", str(out)]
+    assert cli.main(argv) == 0
+    assert pq.read_table(out).num_rows > len(rf.records())  # one row per job x figure
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from greenbench import __version__
 from greenbench.errors import GreenbenchError
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ["run", "measure", "meters", "tasks", "score", "report", "recommend"]
+COMMANDS = ["run", "eval", "measure", "meters", "tasks", "score", "report", "recommend", "zoo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

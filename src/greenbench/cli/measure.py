@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -53,6 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="measure idle power for S seconds first and report net energy too (default 0: off)",
     )
     parser.add_argument("--out", metavar="FILE.db", help="append the run to this results store")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "codecarbon-csv"),
+        default="table",
+        help="table (default), json (as --json), or codecarbon-csv: also append a row in "
+        "CodeCarbon's emissions.csv layout to --csv",
+    )
+    parser.add_argument(
+        "--csv", metavar="FILE", default="emissions.csv", help="default: ./emissions.csv"
+    )
     parser.add_argument("cmd", nargs=argparse.REMAINDER, help="the command to measure, after --")
     parser.set_defaults(func=run)
     return parser
@@ -109,12 +120,13 @@ def run(args: argparse.Namespace) -> int:
     """Validate every input, run the command in one energy window, report, exit with its status."""
     from greenbench.carbon import resolve_location
     from greenbench.energy import EnergyMeter
-    from greenbench.store import check_path
+    from greenbench.tracking.saving import check_outputs, save_window
 
     ctx = resolve_location(args.country, args.region, args.carbon_intensity, args.pue)
     idle_s = _idle_seconds(args.idle_seconds)
-    if args.out:
-        check_path(args.out)
+    csv = args.csv if args.format == "codecarbon-csv" else None
+    check_outputs(args.out, csv)
+    args.json = args.json or args.format == "json"
     cmd = _command(args)
     with EnergyMeter(args.meter, country=ctx.country) as meter:
         if idle_s > 0:
@@ -123,13 +135,10 @@ def run(args: argparse.Namespace) -> int:
             status = _run_child(cmd, stdout_to_stderr=args.json)
     m = window.measurement
     assert m is not None
-    emissions = ctx.emissions_g(m.total_j)
-    if args.out:
-        from greenbench.environment import describe
-        from greenbench.store import ResultsStore
-
-        with ResultsStore(args.out) as store:
-            store.add_measurement(cmd, m.to_dict(), ctx.to_dict(), describe(), status, emissions)
+    if args.out or csv:
+        save_window(m.to_dict(), ctx, out=args.out, csv=csv, command=cmd, exit_status=status)
+        if csv:
+            print(f"greenbench: appended to {csv}", file=sys.stderr)
     if args.json:
         print(json.dumps(result_json(m, ctx), indent=2))
     else:

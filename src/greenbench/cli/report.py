@@ -15,7 +15,10 @@ FORMATS = {
     "json": "report.json",
     "csv": "report.csv",
     "parquet": "report.parquet",
+    "codecarbon-csv": "emissions.csv",
 }
+#: Tables ``--format csv|parquet`` can write (``greenbench.report.dataframe``, ``export``).
+TABLES = ("jobs", "samples", "figures")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -29,8 +32,25 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
             "per job × metric as CSV or Parquet."
         ),
     )
-    parser.add_argument("dir", metavar="DIR", help="the --out directory of a `greenbench run`")
-    parser.add_argument("--format", choices=list(FORMATS), default="html", help="default: html")
+    parser.add_argument(
+        "dir",
+        metavar="DIR",
+        help="the --out directory of a `greenbench run`, or a results file of measurements "
+        "(`greenbench measure --out`, `@greenbench.measured(out=…)`)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        help="default: html for a sweep directory, md (a table) for a file of measurements; "
+        "codecarbon-csv: measurements in CodeCarbon's emissions.csv layout",
+    )
+    parser.add_argument(
+        "--table",
+        choices=TABLES,
+        default="jobs",
+        help="csv/parquet: one row per job (default, the columns of Results.to_dataframe()), "
+        "per evaluated sample, or per job x figure",
+    )
     parser.add_argument(
         "--out", metavar="FILE", help="where to write (default: DIR/report.<ext>; '-': stdout)"
     )
@@ -49,6 +69,14 @@ def run(args: argparse.Namespace) -> int:
     from greenbench.report import export, load_run, render_html
     from greenbench.report.terminal import print_leaderboard
 
+    if Path(args.dir).is_file():
+        return _measurements(args)
+    args.format = args.format or "html"
+    if args.format == "codecarbon-csv":
+        raise GreenbenchError(
+            f"--format codecarbon-csv: {args.dir} is a sweep directory; give a file of "
+            "measurements (greenbench measure --out FILE.db, @greenbench.measured(out=FILE.db))"
+        )
     to_stdout = args.out == "-"
     if to_stdout and args.format == "parquet":
         raise GreenbenchError("--out -: Parquet is binary; give a file name")
@@ -57,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None and out.is_dir():
         raise GreenbenchError(f"--out {out}: is a directory; give a file name")
     if args.format == "parquet":
-        export.write_parquet(results.records, out)
+        _write_table(args.table, results, out, parquet=True)
     else:
         text = {
             "html": lambda: render_html(
@@ -65,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             ),
             "md": lambda: export.to_markdown(results.records),
             "json": lambda: export.to_json(results.records),
-            "csv": lambda: export.to_csv(results.records),
+            "csv": lambda: _write_table(args.table, results, None, parquet=False),
         }[args.format]()
         if to_stdout:
             sys.stdout.write(text)
@@ -79,5 +107,69 @@ def run(args: argparse.Namespace) -> int:
             "(--all-jobs includes them)",
             file=sys.stderr,
         )
+    print(f"wrote {out}")
+    return 0
+
+
+def _write_table(table: str, results, out: Path | None, *, parquet: bool) -> str | None:
+    """The ``--table`` of a sweep as CSV text (``parquet=False``) or a Parquet file at ``out``."""
+    from greenbench.report import dataframe, export
+
+    if table == "figures":
+        if parquet:
+            export.write_parquet(results.records, out)
+            return None
+        return export.to_csv(results.records)
+    if table == "jobs":
+        rows = dataframe.job_rows(results.records)
+    else:
+        rows = dataframe.sample_rows(results.records, results.samples_by_job)
+    if parquet:
+        dataframe.write_parquet(rows, out)
+        return None
+    return dataframe.write_csv(rows, None)
+
+
+def _measurements(args: argparse.Namespace) -> int:
+    """``greenbench report FILE.db``: the measurements of a results file."""
+    import json
+
+    from rich.console import Console
+
+    from greenbench.report.dataframe import write_csv
+    from greenbench.report.measurements import (
+        measurement_rows,
+        measurements_markdown,
+        print_measurements,
+    )
+    from greenbench.store import ResultsStore, check_path
+    from greenbench.tracking import codecarbon_csv
+
+    fmt = args.format or "md"
+    if fmt in ("html", "parquet"):
+        raise GreenbenchError(
+            f"--format {fmt}: {args.dir} is a file of measurements; use md, csv, json or "
+            "codecarbon-csv"
+        )
+    with ResultsStore(check_path(args.dir)) as store:
+        stored = store.measurements()
+    if not stored:
+        raise GreenbenchError(f"{args.dir}: holds no measurements")
+    if fmt == "md" and args.out is None:
+        print_measurements(stored, Console())
+        return 0
+    text = {
+        "md": lambda: measurements_markdown(stored),
+        "csv": lambda: write_csv(measurement_rows(stored), None),
+        "json": lambda: json.dumps(stored, indent=2, ensure_ascii=False) + "\n",
+        "codecarbon-csv": lambda: codecarbon_csv.to_text([codecarbon_csv.row(m) for m in stored]),
+    }[fmt]()
+    if args.out == "-" or (args.out is None and fmt != "codecarbon-csv"):
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out or FORMATS[fmt])
+    if out.is_dir():
+        raise GreenbenchError(f"--out {out}: is a directory; give a file name")
+    out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
     return 0

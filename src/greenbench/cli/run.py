@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from greenbench.cli import mlflow_option
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -36,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "--max-retries", type=int, default=None, metavar="N", help="Ray: retries per job"
     )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
+    mlflow_option.add_argument(parser)
     parser.set_defaults(func=run)
     return parser
 
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         Console(width=max(Console().width, 132)).print(plan_table(jobs))
         print(f"output: {out}")
         return 0
+    mlflow_option.check(args)
     options = {"address": args.address, "max_retries": args.max_retries}
     executor = build_executor(
         args.executor, config, out, **(options if args.executor == "ray" else {})
@@ -76,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     with SweepProgress(console) as progress:
         outcome = run_sweep(config, jobs, out, executor, progress)
     show_results(outcome, console)
+    mlflow_option.log(args, outcome, console)
     console.print(
         f"{len(outcome.ran)} jobs run ({len(outcome.failed)} failed), {outcome.skipped} skipped, "
         f"{outcome.wall_s:.0f} s; results: {out / 'results.json'}"

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 from greenbench.energy.measurement import IdleBaseline, Measurement
 from greenbench.energy.sources import AUTO, SOURCES, Source, SourceOptions, factory
+from greenbench.energy.windows import NamedWindows
 from greenbench.errors import GreenbenchError
 
 #: Sources ``meter="auto"`` tries, in order: hardware counters, each skipped where it fails.
@@ -43,8 +44,9 @@ def _auto_sources(options: SourceOptions) -> list[Source]:
     return sources
 
 
-class EnergyMeter:
-    """Measures energy per component over named windows.
+class EnergyMeter(NamedWindows):
+    """Measures energy per component over named windows: ``with meter.window(name)``, or
+    Zeus-style ``meter.begin_window(name)`` … ``meter.end_window(name)`` (``windows.py``).
 
     Args:
         meter: ``"auto"`` (RAPL and NVML where they work, the estimate source for CPU when RAPL

@@ -19,6 +19,7 @@ from typing import Any
 from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import GQIResult, gqi, gqi_unit, pareto_front
 from greenbench.records.migrate import load_record
+from greenbench.records.ratings import StarRating, star_ratings
 from greenbench.records.schema import JobRecord
 from greenbench.records.values import (
     as_float,
@@ -42,6 +43,11 @@ TASK_FIELDS = {
     "gqi_note": "why gqi is null",
     "pareto_energy": "on the task's frontier of quality vs energy per query",
     "pareto_emissions": "on the task's frontier of quality vs emissions per query",
+    # issue 16: AI Energy Score-style rating (greenbench.records.ratings)
+    "energy_stars": "1-5 stars by energy per query within the task and hardware class",
+    "energy_stars_estimated": "the rating rests on estimated energy",
+    "energy_stars_note": "why energy_stars is null",
+    "hardware_class": "the GPU or CPU model the rating compares within",
 }
 
 
@@ -69,6 +75,8 @@ class TaskFigures:
     """The energy unit shared by the task's GQIs; None when no job is rated."""
     gqi: Mapping[str, GQIResult] = field(default_factory=dict)
     """Job id -> GQI of the inference electricity (accuracy-type metrics only)."""
+    stars: Mapping[str, StarRating] = field(default_factory=dict)
+    """Job id -> energy rating within the task and hardware class (ok jobs with energy)."""
 
     def on_frontier(self, record: JobRecord, cost: str) -> bool | None:
         """Whether ``record`` is on the frontier against ``cost``; None when it has no point
@@ -80,12 +88,17 @@ class TaskFigures:
     def fields(self, record: JobRecord) -> dict[str, Any]:
         """The :data:`TASK_FIELDS` of ``record`` (None where they do not apply)."""
         rated = self.gqi.get(record.job_id)
+        stars = self.stars.get(record.job_id)
         return {
             "gqi": rated.value if rated else None,
             "gqi_unit": self.gqi_unit if rated else None,
             "gqi_note": rated.note if rated else None,
             "pareto_energy": self.on_frontier(record, "energy_per_query_j"),
             "pareto_emissions": self.on_frontier(record, "emissions_per_query_g"),
+            "energy_stars": stars.stars if stars else None,
+            "energy_stars_estimated": stars.estimated if stars else None,
+            "energy_stars_note": stars.note if stars else None,
+            "hardware_class": stars.hardware_class if stars else None,
         }
 
 
@@ -129,6 +142,7 @@ def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> T
         frontiers={name: _frontier(ok, cost, higher) for name, cost in costs.items()},
         gqi_unit=unit,
         gqi=rated,
+        stars=star_ratings(records),
     )
 
 

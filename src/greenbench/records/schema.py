@@ -143,6 +143,35 @@ class FinetuneResult(_Open):
     adapter_path: str | None = None
 
 
+# -- issue 16: latency and throughput of the inference phase ---------------------------------
+
+
+class Spread(_Open):
+    """Mean and percentiles of a set of durations, s."""
+
+    mean: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+    """95th percentile (linear interpolation between closest ranks, numpy's default)."""
+
+
+class Latency(_Open):
+    """Latency and throughput of the inference phase (``greenbench.sweep.latency``)."""
+
+    queries_per_s: float | None = None
+    """Queries answered per second of inference-window wall time (mean over repeats)."""
+    generated_tokens_per_s: float | None = None
+    """Generated tokens per second of inference-window wall time (None for classifiers)."""
+    batches: int | None = None
+    """Batches timed, all repeats together."""
+    batch_s: Spread | None = None
+    """Wall time of one batch, s: from the previous batch's end (or the window's start)."""
+    query_s: Spread | None = None
+    """Latency each query saw, s: the time of the batch that answered it (one value per query)."""
+    note: str | None = None
+    """Why the fields are None, or how they were measured."""
+
+
 class JobRecord(_Open):
     """The record of one job of a sweep (``docs/records.md``).
 
@@ -215,6 +244,9 @@ class JobRecord(_Open):
     # Issue 13: how generated code was contained when the task ran it.
     code_sandbox: str | None = None
     """What the code sandbox contained and what not (e.g. ``network not isolated``)."""
+    # issue 16: latency and throughput
+    latency: Latency | None = None
+    """Latency and throughput of the inference phase; None for records written before."""
 
     @property
     def ok(self) -> bool:

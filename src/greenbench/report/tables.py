@@ -12,6 +12,7 @@ from typing import Any
 
 from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import TaskFigures, task_figures
+from greenbench.records.schema import Latency
 from greenbench.records.values import (
     as_float,
     job_label,
@@ -75,6 +76,12 @@ class Row:
     """GreenQuotientIndex (higher is better)."""
     params_total: Cell
     params_trainable: Cell
+    stars: Cell
+    """Energy rating, 1-5 stars within the task and hardware class (text ``4/5``)."""
+    queries_per_s: Cell
+    """Inference throughput, queries per second."""
+    latency_p95: Cell
+    """95th percentile of the per-query latency, s."""
     finetuned: bool
     on_frontier: bool
     """Non-dominated in (quality, energy per query) within the task."""
@@ -107,6 +114,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("GQI", "gqi"),
     ("params", "params_total"),
     ("trainable", "params_trainable"),
+    ("energy rating", "stars"),
+    ("queries/s", "queries_per_s"),
+    ("p95 latency", "latency_p95"),
 ]
 
 
@@ -122,6 +132,17 @@ def _index_cell(record: JobRecord, key: str, value: float | None, note: str | No
     return Cell(value, text, figure_provenance(record, key))
 
 
+def _stars_cell(record: JobRecord, figures: TaskFigures) -> Cell:
+    """The energy rating as ``4/5``; ``unrated`` when it cannot be rated (the reason is in the
+    JSON's ``energy_stars_note``). Estimated when its inputs are."""
+    rating = figures.stars.get(record.job_id)
+    if rating is None or rating.stars is None:
+        return Cell(None, "unrated" if rating else fmt.DASH)
+    kind = "estimated" if rating.estimated else "measured"
+    prov = Provenance(kind, figure_provenance(record, "energy_per_query_j").methods)
+    return Cell(float(rating.stars), f"{rating.stars}/5", prov)
+
+
 def _unique_labels(records: Sequence[JobRecord]) -> list[str]:
     labels = [job_label(r) for r in records]
     return [
@@ -135,6 +156,8 @@ def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
     total = as_float(record.emissions_g.get("total"))
     params, trainable = record.model.params_total, record.model.params_trainable
     rated = figures.gqi.get(record.job_id)
+    latency = record.latency or Latency()
+    p95 = latency.query_s.p95 if latency.query_s else None
     return Row(
         rank=rank,
         job_id=record.job_id,
@@ -160,6 +183,9 @@ def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
         ),
         params_total=Cell(as_float(params), fmt.count(params)),
         params_trainable=Cell(as_float(trainable), fmt.count(trainable)),
+        stars=_stars_cell(record, figures),
+        queries_per_s=Cell(latency.queries_per_s, fmt.number(latency.queries_per_s)),
+        latency_p95=Cell(p95, fmt.si(p95, "s")),
         finetuned=record.variant.finetune is not None,
         on_frontier=bool(figures.on_frontier(record, "energy_per_query_j")),
         record=record,

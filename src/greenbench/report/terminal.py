@@ -23,11 +23,20 @@ from greenbench.report.tables import COLUMNS, Cell, Leaderboard, leaderboards
 
 ESTIMATED_STYLE = "italic dark_orange"
 #: Columns left out on a narrow terminal, first to go first.
-OPTIONAL = ["params_trainable", "gqi", "cegi", "params_total", "ci_text"]
+OPTIONAL = [
+    "latency_p95", "queries_per_s", "params_trainable", "gqi", "cegi", "params_total", "stars",
+    "ci_text",
+]  # fmt: skip
 #: A wide console used only to measure tables.
 _MEASURE = Console(width=1000)
 #: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
-_SHORT = {"energy_per_1k": "J / 1k q", "emissions": "gCO₂e job", "params_trainable": "trainable"}
+_SHORT = {
+    "energy_per_1k": "J / 1k q",
+    "emissions": "gCO₂e job",
+    "params_trainable": "trainable",
+    "stars": "rating",
+    "latency_p95": "p95 lat.",
+}
 
 
 def _cell(value: object) -> Text:

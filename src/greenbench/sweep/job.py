@@ -7,7 +7,9 @@ Phases are separate energy windows of one :class:`~greenbench.energy.EnergyMeter
 - ``finetune``: ``backend.finetune`` on the task's training pairs (fine-tuned variants only);
 - ``inference``: answering every evaluation sample, repeated ``job.repeats`` times; the phase
   keeps the mean energy per component, the spread of the totals (``total_j_std``, sample
-  standard deviation) and each repeat's total; the first repeat's outputs are scored.
+  standard deviation) and each repeat's total; the first repeat's outputs are scored. Each
+  batch the backend reports inside the window is timed (``record.latency``,
+  :mod:`greenbench.sweep.latency`).
 
 Each phase keeps gross energy (``energy_j``) and energy above the idle baseline
 (``net_energy_j``, equal to gross when no baseline was taken). Emissions use the record's
@@ -32,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 from greenbench.errors import GreenbenchError
 from greenbench.models.base import Step
-from greenbench.records.schema import FinetuneResult, JobRecord, Phase, Tokens
+from greenbench.records.schema import FinetuneResult, JobRecord, Latency, Phase, Tokens
+from greenbench.sweep.latency import BatchClock
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import mark_failed, new_record, now_iso
 
@@ -127,14 +130,15 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
             with meter.window("load") as window:
                 backend = _load(job)
             record.phases["load"] = _phase([window.measurement])
-        backend.on_progress = steps
+        clock = BatchClock(steps)
+        backend.on_progress = clock
         try:
             _describe(backend, record)
             if job.variant.finetune is not None:
                 steps.start("finetune", job.variant.finetune.steps)
                 _finetune(job, task, backend, meter, record)
             steps.start("inference", len(samples) * job.repeats)
-            outputs = _infer(job, task, samples, backend, meter, record, steps)
+            outputs = _infer(job, task, samples, backend, meter, record, steps, clock)
         finally:
             backend.close()
 
@@ -257,8 +261,10 @@ def _infer(
     meter: EnergyMeter,
     record: JobRecord,
     steps: StepReporter,
+    clock: BatchClock,
 ) -> dict[str, list[Any]]:
-    """Answer the samples ``job.repeats`` times, each pass its own window; keep the first."""
+    """Answer the samples ``job.repeats`` times, each pass its own window (its batches timed
+    by ``clock``); keep the first."""
     if job.model.kind == "estimate":
         first = _answer(job, task, samples, backend)
         steps.reach(len(samples))
@@ -268,7 +274,9 @@ def _infer(
         first = None
         for repeat in range(job.repeats):
             with meter.window("inference") as window:
+                clock.begin()
                 outputs = _answer(job, task, samples, backend)
+                clock.end()
             steps.reach(len(samples) * (repeat + 1))
             measurements.append(window.measurement)
             first = first or outputs
@@ -276,6 +284,11 @@ def _infer(
     record.tokens = Tokens(
         prompt=_sum(first["prompt_tokens"]), generated=_sum(first["generated_tokens"])
     )
+    if job.model.kind == "estimate":
+        record.latency = Latency(note="estimate model: not run here, so not timed")
+    else:
+        window_s = record.phases["inference"].duration_s
+        record.latency = clock.latency(len(samples), record.tokens.generated, window_s)
     return first
 
 

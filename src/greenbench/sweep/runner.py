@@ -92,12 +92,21 @@ def prepare(
         config.location.country = overrides.country
         config.location.region = None
         config.location.carbon_intensity = None
+    return config, plan_config(config, origin)
+
+
+def plan_config(config: SweepConfig, origin: str) -> list[Job]:
+    """Check a validated config's tasks and location, then expand it into jobs (ids set).
+
+    ``origin`` names the config in messages (a file, or ``greenbench eval`` for a sweep built
+    from command-line arguments). Raises GreenbenchError for an unknown task or location.
+    """
     _check_tasks(config, origin)
     try:
         carbon = resolve_carbon(config)
     except GreenbenchError as exc:
         raise GreenbenchError(f"{origin}: location: {exc}") from None
-    return config, expand(config, carbon)
+    return expand(config, carbon)
 
 
 def resolve_carbon(config: SweepConfig) -> dict[str, Any]:
