@@ -73,7 +73,9 @@ class Task:
                 offline = self.spec.data.offline
                 rows = sources.read_jsonl(self._resolve(offline.path), limit)
             else:
-                rows = sources.load_hub(self.spec.data.hub, limit, str(self.path))
+                rows = sources.load_hub(
+                    self.spec.data.hub, limit, str(self.path), self.spec.schema_field
+                )
             self._rows[limit] = rows
         return self._rows[limit]
 
