@@ -38,15 +38,20 @@ def test_v1_records_migrate_to_the_current_schema(v1_run):
 
 def test_results_json_of_migrated_records_is_the_v1_one_at_schema_2(v1_run):
     stored = json.loads((DATA / "v1_results.json").read_text())
-    assert with_task_fields(load_run(v1_run).records) == [
-        {**r, "schema": SCHEMA_VERSION} for r in stored
-    ]
+    # version 1 chose the GQI unit per task (joules for every task of this store); the same
+    # unit, now chosen for the whole report, gives the same figures. New since: the GQI whose
+    # energy (8 J) lies within 10x of the singularity is flagged in its note.
+    got = with_task_fields(load_run(v1_run).records, gqi_unit="J")
+    flagged = next(r for r in got if r["job_id"] == "j-92b3cdab5303")
+    assert "8 J is within 10x of 1 J" in flagged["gqi_note"]
+    flagged["gqi_note"] = None
+    assert got == [{**r, "schema": SCHEMA_VERSION} for r in stored]
 
 
 def test_leaderboards_and_long_table_render_as_before(v1_run):
     records = load_run(v1_run).records
-    assert to_markdown(records) == (DATA / "v1_leaderboard.md").read_text()
-    assert to_csv(records) == (DATA / "v1_long.csv").read_text()
+    assert to_markdown(records, gqi_unit="J") == (DATA / "v1_leaderboard.md").read_text()
+    assert to_csv(records, gqi_unit="J") == (DATA / "v1_long.csv").read_text()
 
 
 def test_recommendation_is_unchanged(v1_run):

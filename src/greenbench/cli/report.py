@@ -40,6 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="every job in results.db, also those of an earlier config of DIR (default: the "
         "latest run's plan)",
     )
+    parser.add_argument(
+        "--gqi-unit",
+        choices=["kWh", "Wh", "J"],
+        default="kWh",
+        help="energy unit of every GQI in the report (default: kWh, the paper's); one unit "
+        "for all tasks, so their GQIs compare",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -57,15 +64,19 @@ def run(args: argparse.Namespace) -> int:
     if out is not None and out.is_dir():
         raise GreenbenchError(f"--out {out}: is a directory; give a file name")
     if args.format == "parquet":
-        export.write_parquet(results.records, out)
+        export.write_parquet(results.records, out, gqi_unit=args.gqi_unit)
     else:
         text = {
             "html": lambda: render_html(
-                results.records, results.samples_by_job, results.meta, results.hidden
+                results.records,
+                results.samples_by_job,
+                results.meta,
+                results.hidden,
+                gqi_unit=args.gqi_unit,
             ),
-            "md": lambda: export.to_markdown(results.records),
-            "json": lambda: export.to_json(results.records),
-            "csv": lambda: export.to_csv(results.records),
+            "md": lambda: export.to_markdown(results.records, gqi_unit=args.gqi_unit),
+            "json": lambda: export.to_json(results.records, gqi_unit=args.gqi_unit),
+            "csv": lambda: export.to_csv(results.records, gqi_unit=args.gqi_unit),
         }[args.format]()
         if to_stdout:
             sys.stdout.write(text)

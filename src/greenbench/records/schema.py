@@ -208,6 +208,17 @@ class JobRecord(_Open):
     """Why ``cegi`` is None (e.g. ``no gain``)."""
     cegi_gain_pp: float | None = None
     """Gain over the base job, percentage points."""
+    # issue 15: the CEGI paper's own choices (docs/metrics.md, records/cegi_inputs.py)
+    cegi_metric: str | None = None
+    """The task's ``cegi_metric``: the 0..1 metric CEGI's gain is computed on (None: the
+    primary metric)."""
+    cegi_basis: str | None = None
+    """Energy basis of the fine-tuning emissions ``cegi`` charges (the record's: net or gross)."""
+    cegi_gross: float | None = None
+    """CEGI charging the gross fine-tuning emissions (eco2AI-style, as in the paper)."""
+    cegi_significant: bool | None = None
+    """False when the gain lies inside the overlap of the two 95% CIs (gain not significant);
+    None when a CI is missing or there is no CEGI."""
     energy_estimated: bool | None = None
     """True when any inference energy is an estimate."""
     index_notes: list[str] | None = None

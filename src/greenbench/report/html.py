@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from greenbench import __version__
 from greenbench.errors import GreenbenchError
+from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
 from greenbench.records.values import job_label
 from greenbench.report import formatting as fmt
@@ -236,6 +237,8 @@ def render_html(
     samples_by_job: Mapping[str, Sequence[Mapping]],
     meta: Mapping | None = None,
     hidden: int = 0,
+    *,
+    gqi_unit: str = DEFAULT_UNIT,
 ) -> str:
     """The report as one HTML document.
 
@@ -246,13 +249,14 @@ def render_html(
         meta: sweep-level information of the store (``environment`` and ``carbon``, used when
             the records carry none; ``config``; ``idle``); every key optional.
         hidden: jobs of the store not shown (an earlier config's), named in the summary.
+        gqi_unit: the energy unit of every GQI of the report (kWh, the paper's, by default).
 
     Returns:
         The document; it loads nothing from the network.
     """
     meta = meta or {}
     records = load_records(records)
-    boards = leaderboards(records)
+    boards = leaderboards(records, gqi_unit=gqi_unit)
     figures, figures_by_task = _figures(boards)
     # Each record says where its job ran; the sweep's metadata is the fallback.
     environments = _distinct([r.environment for r in records]) or _distinct(

@@ -109,6 +109,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source)
     spec = task.spec
     record.primary_metric = spec.primary_metric
+    record.cegi_metric = spec.cegi_metric
     record.higher_is_better = task.higher_is_better(spec.primary_metric)
     samples = task.samples(job.limit)
     if not samples:

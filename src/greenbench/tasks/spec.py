@@ -143,6 +143,9 @@ class TaskSpec(_Strict):
     choices: list[str] | None = Field(None, description="labels of a multiple_choice task")
     metrics: list[MetricSpec] = Field(min_length=1)
     primary_metric: str
+    cegi_metric: str | None = Field(
+        None, description="a 0..1 metric of the task CEGI's gain is computed on (default: primary)"
+    )
     generation: GenerationSpec = Field(default_factory=GenerationSpec)
     database: Literal["shop"] | None = Field(
         None, description="built-in SQLite database SQL runs on (text-to-sql)"
@@ -160,6 +163,8 @@ class TaskSpec(_Strict):
         names = [m.name for m in self.metrics]
         if self.primary_metric not in names:
             raise ValueError(f"primary_metric {self.primary_metric!r} is not in metrics {names}")
+        if self.cegi_metric is not None and self.cegi_metric not in names:
+            raise ValueError(f"cegi_metric {self.cegi_metric!r} is not in metrics {names}")
         if self.output_type == "multiple_choice" and not self.choices:
             raise ValueError("a multiple_choice task needs 'choices'")
         kinds = {METRICS[n].inputs for n in names}
