@@ -47,8 +47,42 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="energy unit of every GQI in the report (default: kWh, the paper's); one unit "
         "for all tasks, so their GQIs compare",
     )
+    parser.add_argument(
+        "--study",
+        choices=["cegi", "slm-vs-llm", "watt-for-what"],
+        help="the study's own tables: as Markdown or CSV (--format md|csv, default file "
+        "DIR/study-<name>.md|csv), or as a section of the HTML report (default: the study the "
+        "sweep's config names)",
+    )
+    parser.add_argument(
+        "--cegi-basis",
+        choices=["net", "gross"],
+        help="fine-tuning emissions the CEGI study view charges (default: the config's "
+        "cegi_basis, else net)",
+    )
     parser.set_defaults(func=run)
     return parser
+
+
+def _study(args: argparse.Namespace, results) -> int:
+    """Write (or print, with --out -) the study's tables as Markdown or CSV."""
+    from greenbench.report import studies_export
+    from greenbench.report.studies import study_tables
+
+    config = results.meta.get("config") if isinstance(results.meta.get("config"), dict) else {}
+    basis = args.cegi_basis or config.get("cegi_basis") or "net"
+    tables = study_tables(args.study, results.records, cegi_basis=basis, gqi_unit=args.gqi_unit)
+    render = studies_export.to_markdown if args.format == "md" else studies_export.to_csv
+    text = render(tables)
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out or Path(args.dir) / f"study-{args.study}.{args.format}")
+    if out.is_dir():
+        raise GreenbenchError(f"--out {out}: is a directory; give a file name")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
     if to_stdout and args.format == "parquet":
         raise GreenbenchError("--out -: Parquet is binary; give a file name")
     results = load_run(args.dir, all_jobs=args.all_jobs)
+    if args.study and args.format in ("md", "csv"):
+        return _study(args, results)
+    if args.study and args.format != "html":
+        raise GreenbenchError(f"--study with --format {args.format}: use md, csv or html")
     out = None if to_stdout else Path(args.out or Path(args.dir) / FORMATS[args.format])
     if out is not None and out.is_dir():
         raise GreenbenchError(f"--out {out}: is a directory; give a file name")
@@ -73,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
                 results.meta,
                 results.hidden,
                 gqi_unit=args.gqi_unit,
+                study=args.study,
             ),
             "md": lambda: export.to_markdown(results.records, gqi_unit=args.gqi_unit),
             "json": lambda: export.to_json(results.records, gqi_unit=args.gqi_unit),
