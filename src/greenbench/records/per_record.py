@@ -25,7 +25,7 @@ from greenbench.records.cegi_inputs import (
     significant,
 )
 from greenbench.records.schema import JobRecord, QualityValue
-from greenbench.records.values import inference_energy_j, primary_value
+from greenbench.records.values import as_float, inference_energy_j, primary_value
 
 #: The per-query fields, as named by ``greenbench.metrics.efficiency.PerQuery``.
 PER_QUERY_FIELDS = (
@@ -83,6 +83,12 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
         for name in PER_QUERY_FIELDS:
             setattr(out, name, getattr(figures, name))
         out.index_notes = [*out.index_notes, *figures.notes]
+    elif out.ok and samples >= 1 and as_float(out.emissions_g.get("inference")) is not None:
+        # estimated in gCO2e directly (param_scaling: garg2025): no energy to divide
+        grams = float(out.emissions_g["inference"])  # type: ignore[arg-type]
+        out.emissions_per_query_g = grams / samples
+        out.emissions_per_1k_queries_g = grams / samples * 1000
+        out.index_notes = ["inference estimated in gCO2e (garg2025): no energy figures"]
     return attach_cegi(out, base)
 
 

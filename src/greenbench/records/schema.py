@@ -108,6 +108,10 @@ class Phase(_Open):
     """Sample standard deviation of the repeats' totals, J; None for one repeat."""
     repeat_totals_j: list[float] | None = None
     """Each repeat's gross total, J."""
+    # issue 15: an estimate made in gCO2e directly (param_scaling: garg2025)
+    emissions_g: float | None = None
+    """gCO2e estimated for the phase without an energy figure (``estimated:garg2025``); None
+    for phases whose emissions come from their energy."""
 
 
 class Carbon(_Open):
