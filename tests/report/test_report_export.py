@@ -73,7 +73,7 @@ def test_json_is_the_record_list():
         assert out == {**original, "schema": SCHEMA_VERSION, **task}
     by_id = {r["job_id"]: r for r in exported}
     assert by_id["j-large"]["pareto_energy"] is True and by_id["j-xss"]["pareto_energy"] is False
-    assert by_id["j-sum"]["gqi"] is None and by_id["j-small"]["gqi_unit"] == "J"
+    assert by_id["j-sum"]["gqi"] is None and by_id["j-small"]["gqi_unit"] == "kWh"
 
 
 def test_markdown_has_a_leaderboard_per_task_with_estimates_marked():

@@ -59,5 +59,5 @@ def test_each_commit_stores_only_the_finished_record(committed, tmp_path):
     # per-task figures written into results.json, over the committed records
     assert results[jobs["int8"].job_id]["pareto_energy"] is True  # the cheapest
     assert results[jobs["fp32"].job_id]["pareto_energy"] is False  # lora: better, same cost
-    assert {r["gqi_unit"] for r in results.values()} == {"J"}
+    assert {r["gqi_unit"] for r in results.values()} == {"kWh"}  # one unit, the paper's
     assert "gqi" not in store.job(jobs["int8"].job_id)  # not stored: depends on the set

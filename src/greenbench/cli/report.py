@@ -60,8 +60,49 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="every job in results.db, also those of an earlier config of DIR (default: the "
         "latest run's plan)",
     )
+    parser.add_argument(
+        "--gqi-unit",
+        choices=["kWh", "Wh", "J"],
+        default="kWh",
+        help="energy unit of every GQI in the report (default: kWh, the paper's); one unit "
+        "for all tasks, so their GQIs compare",
+    )
+    parser.add_argument(
+        "--study",
+        choices=["cegi", "slm-vs-llm", "watt-for-what"],
+        help="the study's own tables: as Markdown or CSV (--format md|csv, default file "
+        "DIR/study-<name>.md|csv), or as a section of the HTML report (default: the study the "
+        "sweep's config names)",
+    )
+    parser.add_argument(
+        "--cegi-basis",
+        choices=["net", "gross"],
+        help="fine-tuning emissions the CEGI study view charges (default: the config's "
+        "cegi_basis, else net)",
+    )
     parser.set_defaults(func=run)
     return parser
+
+
+def _study(args: argparse.Namespace, results) -> int:
+    """Write (or print, with --out -) the study's tables as Markdown or CSV."""
+    from greenbench.report import studies_export
+    from greenbench.report.studies import study_tables
+
+    config = results.meta.get("config") if isinstance(results.meta.get("config"), dict) else {}
+    basis = args.cegi_basis or config.get("cegi_basis") or "net"
+    tables = study_tables(args.study, results.records, cegi_basis=basis, gqi_unit=args.gqi_unit)
+    render = studies_export.to_markdown if args.format == "md" else studies_export.to_csv
+    text = render(tables)
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out or Path(args.dir) / f"study-{args.study}.{args.format}")
+    if out.is_dir():
+        raise GreenbenchError(f"--out {out}: is a directory; give a file name")
+    out.write_text(text, encoding="utf-8")
+    print(f"wrote {out}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,19 +122,30 @@ def run(args: argparse.Namespace) -> int:
     if to_stdout and args.format == "parquet":
         raise GreenbenchError("--out -: Parquet is binary; give a file name")
     results = load_run(args.dir, all_jobs=args.all_jobs)
+    if args.study and args.format in ("md", "csv"):
+        return _study(args, results)
+    if args.study and args.format != "html":
+        raise GreenbenchError(f"--study with --format {args.format}: use md, csv or html")
     out = None if to_stdout else Path(args.out or Path(args.dir) / FORMATS[args.format])
     if out is not None and out.is_dir():
         raise GreenbenchError(f"--out {out}: is a directory; give a file name")
     if args.format == "parquet":
-        _write_table(args.table, results, out, parquet=True)
+        _write_table(args.table, results, out, parquet=True, gqi_unit=args.gqi_unit)
     else:
         text = {
             "html": lambda: render_html(
-                results.records, results.samples_by_job, results.meta, results.hidden
+                results.records,
+                results.samples_by_job,
+                results.meta,
+                results.hidden,
+                gqi_unit=args.gqi_unit,
+                study=args.study,
             ),
-            "md": lambda: export.to_markdown(results.records),
-            "json": lambda: export.to_json(results.records),
-            "csv": lambda: _write_table(args.table, results, None, parquet=False),
+            "md": lambda: export.to_markdown(results.records, gqi_unit=args.gqi_unit),
+            "json": lambda: export.to_json(results.records, gqi_unit=args.gqi_unit),
+            "csv": lambda: _write_table(
+                args.table, results, None, parquet=False, gqi_unit=args.gqi_unit
+            ),
         }[args.format]()
         if to_stdout:
             sys.stdout.write(text)
@@ -111,17 +163,20 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_table(table: str, results, out: Path | None, *, parquet: bool) -> str | None:
-    """The ``--table`` of a sweep as CSV text (``parquet=False``) or a Parquet file at ``out``."""
+def _write_table(
+    table: str, results, out: Path | None, *, parquet: bool, gqi_unit: str
+) -> str | None:
+    """The ``--table`` of a sweep as CSV text (``parquet=False``) or a Parquet file at ``out``,
+    every GQI in ``gqi_unit``."""
     from greenbench.report import dataframe, export
 
     if table == "figures":
         if parquet:
-            export.write_parquet(results.records, out)
+            export.write_parquet(results.records, out, gqi_unit=gqi_unit)
             return None
-        return export.to_csv(results.records)
+        return export.to_csv(results.records, gqi_unit=gqi_unit)
     if table == "jobs":
-        rows = dataframe.job_rows(results.records)
+        rows = dataframe.job_rows(results.records, gqi_unit=gqi_unit)
     else:
         rows = dataframe.sample_rows(results.records, results.samples_by_job)
     if parquet:

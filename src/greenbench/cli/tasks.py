@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
@@ -23,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
             "or with --export write its samples (id, prompt, reference) as JSONL."
         ),
     )
-    parser.add_argument("task", nargs="?", metavar="TASK", help="task name or YAML file")
+    parser.add_argument(
+        "task", nargs="*", metavar="TASK", help="task name or YAML file (several with --check-hub)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--tasks-dir", metavar="DIR", help="directory of your own task YAML files")
     parser.add_argument("--export", metavar="FILE.jsonl", help="write TASK's samples to FILE")
@@ -33,6 +36,13 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--images", metavar="DIR", help="with --export: save each sample's image as DIR/<id>.png"
+    )
+    parser.add_argument(
+        "--check-hub",
+        action="store_true",
+        help="load 5 rows of each TASK's (default: every task's) hub source at its pinned "
+        "revision and say what differs; exit 1 if any fails (needs network, or "
+        "GREENBENCH_HUB_MIRROR)",
     )
     parser.set_defaults(func=run)
     return parser
@@ -63,10 +73,44 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_hub(args: argparse.Namespace) -> int:
+    from greenbench.tasks import list_tasks, load_task
+    from greenbench.tasks.hub_check import check_hub
+
+    tasks = (
+        [load_task(name, args.tasks_dir) for name in args.task]
+        if args.task
+        else list_tasks(args.tasks_dir)
+    )
+    checks = check_hub(tasks)
+    if args.json:
+        print(json.dumps([{**asdict(c), "ok": c.ok} for c in checks], indent=2))
+    else:
+        table = Table(title="hub sources")
+        for column in ("task", "source", "result"):
+            table.add_column(column)
+        for c in checks:
+            result = (
+                f"[green]ok[/] ({c.rows} rows)"
+                if c.ok
+                else f"[red]fails:[/] {escape(c.problem or '')}"
+            )
+            table.add_row(escape(c.task), escape(c.source), result)
+        Console().print(table)
+    return 0 if all(c.ok for c in checks) else 1
+
+
 def run(args: argparse.Namespace) -> int:
-    """List tasks, show one, or export one's samples."""
+    """List tasks, show one, export one's samples, or check hub sources."""
     from greenbench.tasks import list_tasks, load_task
 
+    if args.check_hub:
+        return _check_hub(args)
+    if len(args.task) > 1:
+        raise GreenbenchError(
+            f"tasks {' '.join(args.task)}: one TASK at a time (except --check-hub)"
+        )
+    args.task = args.task[0] if args.task else None
     if args.export:
         if not args.task:
             raise GreenbenchError(

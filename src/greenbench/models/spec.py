@@ -103,6 +103,18 @@ class Variant(BaseModel):
         return QUANT_BITS.get(self.quantization, DTYPE_BITS[self.dtype])
 
 
+class ProviderLocation(BaseModel):
+    """Where a provider serves a model too large to run here: its grid intensity and PUE apply
+    to the model's estimated energy (not the sweep's location)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str | None = Field(None, description="ISO 3166 alpha-3 code, e.g. USA")
+    region: str | None = None
+    pue: float | None = Field(None, ge=1.0, description="the provider's data-centre PUE")
+    carbon_intensity: float | None = Field(None, ge=0, description="fixed gCO2e/kWh")
+
+
 class ModelSpec(BaseModel):
     """A model to evaluate.
 
@@ -125,6 +137,15 @@ class ModelSpec(BaseModel):
     predictions: str | None = Field(None, description="JSONL of id/prediction (estimate)")
     endpoint: str | None = Field(None, description="OpenAI-compatible base URL (estimate)")
     endpoint_model: str | None = None
+    # issue 15: how a kind-estimate model's inference cost is scaled, and where it runs
+    param_scaling: Literal["epoch2025", "garg2025"] | None = Field(
+        None,
+        description="estimate: epoch2025 (energy, the default) or garg2025 (Garg et al.'s "
+        "per-query emissions, for comparison with the SLM-vs-LLM paper)",
+    )
+    provider: ProviderLocation | None = Field(
+        None, description="estimate: where the provider runs it (its grid and PUE)"
+    )
 
     @field_validator("kind")
     @classmethod

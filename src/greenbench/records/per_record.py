@@ -5,7 +5,9 @@
   ``energy_per_correct_j``, ``quality_per_kwh``), on the record's ``energy_basis`` (net of idle
   where a baseline was taken, gross otherwise), and ``energy_estimated``;
 - ``cegi`` / ``cegi_note`` / ``cegi_gain_pp`` of a fine-tuned variant, against the quality of
-  its base job (``base_job_id``), charging the fine-tuning emissions.
+  its base job (``base_job_id``), charging the fine-tuning emissions; ``cegi_metric``,
+  ``cegi_basis``, ``cegi_gross`` and ``cegi_significant`` say what it was computed on
+  (:mod:`greenbench.records.cegi_inputs`).
 
 A figure that does not apply is None; inputs an index could not use add a line to
 ``index_notes``. The CEGI depends on the base record only: when the base job is committed after
@@ -14,10 +16,16 @@ the fine-tuned one, :func:`attach_cegi` updates the fine-tuned record alone.
 
 from __future__ import annotations
 
-from greenbench.metrics.catalogue import counts_correct
+from greenbench.metrics.catalogue import METRICS, counts_correct
 from greenbench.metrics.efficiency import cegi, per_query
-from greenbench.records.schema import JobRecord
-from greenbench.records.values import inference_energy_j, primary_value
+from greenbench.records.cegi_inputs import (
+    cegi_metric,
+    finetune_emissions_g,
+    scale_reason,
+    significant,
+)
+from greenbench.records.schema import JobRecord, QualityValue
+from greenbench.records.values import as_float, inference_energy_j, primary_value
 
 #: The per-query fields, as named by ``greenbench.metrics.efficiency.PerQuery``.
 PER_QUERY_FIELDS = (
@@ -29,8 +37,15 @@ PER_QUERY_FIELDS = (
     "energy_per_correct_j",
     "quality_per_kwh",
 )
-#: The CEGI fields.
-CEGI_FIELDS = ("cegi", "cegi_note", "cegi_gain_pp")
+#: The CEGI fields (``cegi_metric`` is the task's input, set when the job runs).
+CEGI_FIELDS = (
+    "cegi",
+    "cegi_note",
+    "cegi_gain_pp",
+    "cegi_basis",
+    "cegi_gross",
+    "cegi_significant",
+)
 #: Every field this module sets.
 FIELDS = (*PER_QUERY_FIELDS, *CEGI_FIELDS, "energy_estimated", "index_notes")
 
@@ -68,21 +83,37 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
         for name in PER_QUERY_FIELDS:
             setattr(out, name, getattr(figures, name))
         out.index_notes = [*out.index_notes, *figures.notes]
+    elif out.ok and samples >= 1 and as_float(out.emissions_g.get("inference")) is not None:
+        # estimated in gCO2e directly (param_scaling: garg2025): no energy to divide
+        grams = float(out.emissions_g["inference"])  # type: ignore[arg-type]
+        out.emissions_per_query_g = grams / samples
+        out.emissions_per_1k_queries_g = grams / samples * 1000
+        out.index_notes = ["inference estimated in gCO2e (garg2025): no energy figures"]
     return attach_cegi(out, base)
 
 
 def attach_cegi(record: JobRecord, base: JobRecord | None) -> JobRecord:
     """A copy of ``record`` with its CEGI fields set against ``base`` (None when the record is
-    not an ok fine-tuned variant; a note when the base is not measured ok)."""
+    not an ok fine-tuned variant; a note when the base is not measured ok, the metric is not on
+    a 0..1 scale, or there are no fine-tuning emissions to charge)."""
     out = record.model_copy(deep=True)
     for name in CEGI_FIELDS:
         setattr(out, name, None)
     if not out.ok or not out.variant.finetune:
         return out
-    tuned = primary_value(out)
-    base_quality = primary_value(base) if base else None
-    if tuned is None or base_quality is None:
-        out.cegi_note = "base variant not measured (ok) in this sweep"
+    metric = cegi_metric(out)
+    reason = scale_reason(metric)
+    if reason:
+        out.cegi_note = reason
+        return out
+    tuned_q = out.quality.get(metric or "") or QualityValue()
+    base_q = (base.quality.get(metric or "") if base and base.ok else None) or QualityValue()
+    if tuned_q.value is None or base_q.value is None:
+        out.cegi_note = (
+            f"{metric} not measured on both variants"
+            if base and base.ok
+            else "base variant not measured (ok) in this sweep"
+        )
         return out
     trainable = (
         out.finetune_result.trainable_params if out.finetune_result else None
@@ -94,12 +125,17 @@ def attach_cegi(record: JobRecord, base: JobRecord | None) -> JobRecord:
     if finetune_g is None:  # never 0 g: that would make the CEGI 0, the best possible score
         out.cegi_note = "fine-tuning phase not measured: no emissions to charge"
         return out
-    result = cegi(
-        finetune_g,
-        base_quality,
-        tuned,
-        int(trainable),
-        higher_is_better=out.higher_is_better is not False,
-    )
+    if finetune_g <= 0:
+        out.cegi_note = "fine-tuning emissions are 0 gCO2e: nothing measured to charge"
+        return out
+    higher = METRICS[metric or ""].higher_is_better
+    result = cegi(finetune_g, base_q.value, tuned_q.value, int(trainable), higher_is_better=higher)
     out.cegi, out.cegi_note, out.cegi_gain_pp = result.value, result.note, result.gain_pp
+    out.cegi_basis = out.energy_basis
+    gross_g = finetune_emissions_g(out, "gross")
+    if result.value is not None and gross_g is not None and gross_g > 0:
+        gross = cegi(gross_g, base_q.value, tuned_q.value, int(trainable), higher_is_better=higher)
+        out.cegi_gross = gross.value
+    if result.value is not None:
+        out.cegi_significant = significant(base_q, tuned_q, higher)
     return out

@@ -2,8 +2,9 @@
 
 For each task: its primary metric and direction, the Pareto frontiers of primary quality
 against each cost of :data:`COSTS` (and, given a number of queries, the lifetime costs of
-:func:`lifetime_cost`), and the GreenQuotientIndex of its accuracy-type jobs in one shared
-energy unit (``gqi_unit``, so a task's GQIs compare).
+:func:`lifetime_cost`), and the GreenQuotientIndex of its accuracy-type jobs, all in one
+energy unit for the whole set (the paper's kWh unless the caller chooses Wh or J; never a unit
+per task, which would move the log10 singularity next to each task's smallest figure).
 
 The figures depend on which records are in the set (a report shows every job of a store, a
 sweep's ``results.json`` the jobs of its plan), so they are not stored in records;
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from greenbench.metrics.catalogue import counts_correct
-from greenbench.metrics.efficiency import GQIResult, gqi, gqi_unit, pareto_front
+from greenbench.metrics.efficiency import DEFAULT_UNIT, GQIResult, gqi, pareto_front
 from greenbench.records.migrate import load_record
 from greenbench.records.ratings import StarRating, star_ratings
 from greenbench.records.schema import JobRecord
@@ -39,8 +40,8 @@ COSTS: dict[str, Callable[[JobRecord], float | None]] = {
 #: Fields :func:`with_task_fields` writes into a record's JSON: name -> meaning.
 TASK_FIELDS = {
     "gqi": "GreenQuotientIndex of the inference electricity (accuracy-type metrics)",
-    "gqi_unit": "the energy unit of the task's GQIs (J, Wh or kWh)",
-    "gqi_note": "why gqi is null",
+    "gqi_unit": "the energy unit of the report's GQIs (kWh unless chosen: Wh or J)",
+    "gqi_note": "why gqi is null, or that its energy is within 10x of the log10 singularity",
     "pareto_energy": "on the task's frontier of quality vs energy per query",
     "pareto_emissions": "on the task's frontier of quality vs emissions per query",
     # issue 16: AI Energy Score-style rating (greenbench.records.ratings)
@@ -72,7 +73,7 @@ class TaskFigures:
     """Cost name (:data:`COSTS`, plus ``lifetime_energy_j`` / ``lifetime_emissions_g`` given
     queries) -> ids of the ok jobs on the frontier, by ascending cost."""
     gqi_unit: str | None = None
-    """The energy unit shared by the task's GQIs; None when no job is rated."""
+    """The energy unit of the GQIs (one for every task of the set); None when no job is rated."""
     gqi: Mapping[str, GQIResult] = field(default_factory=dict)
     """Job id -> GQI of the inference electricity (accuracy-type metrics only)."""
     stars: Mapping[str, StarRating] = field(default_factory=dict)
@@ -92,7 +93,7 @@ class TaskFigures:
         return {
             "gqi": rated.value if rated else None,
             "gqi_unit": self.gqi_unit if rated else None,
-            "gqi_note": rated.note if rated else None,
+            "gqi_note": _gqi_note(rated),
             "pareto_energy": self.on_frontier(record, "energy_per_query_j"),
             "pareto_emissions": self.on_frontier(record, "emissions_per_query_g"),
             "energy_stars": stars.stars if stars else None,
@@ -109,7 +110,18 @@ def _frontier(
     return tuple(ok[i].job_id for i in pareto_front(points, higher_is_better=higher))
 
 
-def _gqi(ok: Sequence[JobRecord]) -> tuple[str | None, dict[str, GQIResult]]:
+def _gqi_note(rated: GQIResult | None) -> str | None:
+    if rated is None:
+        return None
+    if rated.near_singularity:
+        return (
+            f"energy {rated.energy:.3g} {rated.energy_unit} is within 10x of 1 "
+            f"{rated.energy_unit}, the log10 singularity: GQI is unstable there"
+        )
+    return rated.note
+
+
+def _gqi(ok: Sequence[JobRecord], unit: str) -> tuple[str | None, dict[str, GQIResult]]:
     rated = [
         r
         for r in ok
@@ -119,14 +131,15 @@ def _gqi(ok: Sequence[JobRecord]) -> tuple[str | None, dict[str, GQIResult]]:
     ]
     if not rated:
         return None, {}
-    unit = gqi_unit(inference_energy_j(r) for r in rated)
     return unit, {
         r.job_id: gqi(min(1.0, max(0.0, primary_value(r))), inference_energy_j(r), energy_unit=unit)
         for r in rated
     }
 
 
-def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> TaskFigures:
+def _one_task(
+    task: str, records: Sequence[JobRecord], queries: int | None, gqi_unit: str
+) -> TaskFigures:
     ok = [r for r in records if r.ok]
     first = ok[0] if ok else records[0]
     higher = higher_is_better(first)
@@ -134,7 +147,7 @@ def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> T
     if queries is not None:
         costs["lifetime_energy_j"] = lambda r: lifetime_cost(r, queries, emissions=False)
         costs["lifetime_emissions_g"] = lambda r: lifetime_cost(r, queries, emissions=True)
-    unit, rated = _gqi(ok)
+    unit, rated = _gqi(ok, gqi_unit)
     return TaskFigures(
         task=task,
         metric=first.primary_metric or "quality",
@@ -147,7 +160,7 @@ def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> T
 
 
 def task_figures(
-    records: Iterable[JobRecord], *, queries: int | None = None
+    records: Iterable[JobRecord], *, queries: int | None = None, gqi_unit: str = DEFAULT_UNIT
 ) -> dict[str, TaskFigures]:
     """Task -> its :class:`TaskFigures` over ``records`` (any status), tasks in name order.
 
@@ -156,16 +169,19 @@ def task_figures(
         queries: also compute the frontiers against the lifetime cost of serving this many
             queries (:func:`lifetime_cost`), named ``lifetime_energy_j`` and
             ``lifetime_emissions_g``.
+        gqi_unit: the energy unit of every GQI: ``"kWh"`` (the paper's), ``"Wh"`` or ``"J"``.
     """
     by_task: dict[str, list[JobRecord]] = {}
     for record in records:
         by_task.setdefault(str(record.task), []).append(record)
-    return {task: _one_task(task, by_task[task], queries) for task in sorted(by_task)}
+    return {task: _one_task(task, by_task[task], queries, gqi_unit) for task in sorted(by_task)}
 
 
-def with_task_fields(records: Iterable[JobRecord | Mapping[str, Any]]) -> list[dict[str, Any]]:
+def with_task_fields(
+    records: Iterable[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> list[dict[str, Any]]:
     """The records as JSON (:meth:`JobRecord.to_json`) with their :data:`TASK_FIELDS`, computed
     over ``records`` (the content of ``results.json`` and of the JSON export)."""
     typed = [load_record(r) for r in records]
-    figures = task_figures(typed)
+    figures = task_figures(typed, gqi_unit=gqi_unit)
     return [{**r.to_json(), **figures[str(r.task)].fields(r)} for r in typed]

@@ -108,6 +108,10 @@ class Phase(_Open):
     """Sample standard deviation of the repeats' totals, J; None for one repeat."""
     repeat_totals_j: list[float] | None = None
     """Each repeat's gross total, J."""
+    # issue 15: an estimate made in gCO2e directly (param_scaling: garg2025)
+    emissions_g: float | None = None
+    """gCO2e estimated for the phase without an energy figure (``estimated:garg2025``); None
+    for phases whose emissions come from their energy."""
 
 
 class Carbon(_Open):
@@ -237,6 +241,17 @@ class JobRecord(_Open):
     """Why ``cegi`` is None (e.g. ``no gain``)."""
     cegi_gain_pp: float | None = None
     """Gain over the base job, percentage points."""
+    # issue 15: the CEGI paper's own choices (docs/metrics.md, records/cegi_inputs.py)
+    cegi_metric: str | None = None
+    """The task's ``cegi_metric``: the 0..1 metric CEGI's gain is computed on (None: the
+    primary metric)."""
+    cegi_basis: str | None = None
+    """Energy basis of the fine-tuning emissions ``cegi`` charges (the record's: net or gross)."""
+    cegi_gross: float | None = None
+    """CEGI charging the gross fine-tuning emissions (eco2AI-style, as in the paper)."""
+    cegi_significant: bool | None = None
+    """False when the gain lies inside the overlap of the two 95% CIs (gain not significant);
+    None when a CI is missing or there is no CEGI."""
     energy_estimated: bool | None = None
     """True when any inference energy is an estimate."""
     index_notes: list[str] | None = None

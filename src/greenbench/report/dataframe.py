@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import task_figures
 from greenbench.records.values import primary_quality
@@ -165,13 +166,15 @@ def _job_row(record: JobRecord, task: Mapping[str, Any]) -> dict[str, Any]:
     return row
 
 
-def job_rows(records: Sequence[JobRecord | Mapping[str, Any]]) -> list[dict[str, Any]]:
+def job_rows(
+    records: Sequence[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> list[dict[str, Any]]:
     """One flat dict per job (the module's columns), the task figures over ``records``.
 
     Every row has every column of :func:`job_columns` (None where it does not apply).
     """
     typed = load_records(records)
-    figures = task_figures(typed)
+    figures = task_figures(typed, gqi_unit=gqi_unit)
     rows = [_job_row(r, figures[str(r.task)].fields(r)) for r in typed]
     columns = job_columns(rows)
     return [{c: row.get(c) for c in columns} for row in rows]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import TaskFigures, task_figures, with_task_fields
 from greenbench.records.values import as_float
@@ -88,14 +89,16 @@ def _figures(
                 yield f"tokens.{key}", count, "tokens", None, {}
 
 
-def long_rows(records: Sequence[JobRecord | Mapping[str, Any]]) -> list[dict]:
+def long_rows(
+    records: Sequence[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> list[dict]:
     """One dict per job × figure with the keys of :data:`LONG_COLUMNS`.
 
     ``provenance`` is ``measured``, ``estimated`` or ``unknown`` for energy-derived figures and
     empty for quality and counts; ``method`` lists the provenance strings behind it.
     """
     typed = load_records(records)
-    figures = task_figures(typed)
+    figures = task_figures(typed, gqi_unit=gqi_unit)
     rows = []
     for record in typed:
         base = {
@@ -122,10 +125,17 @@ def long_rows(records: Sequence[JobRecord | Mapping[str, Any]]) -> list[dict]:
     return rows
 
 
-def to_json(records: Sequence[JobRecord | Mapping[str, Any]]) -> str:
+def to_json(
+    records: Sequence[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> str:
     """The job records as a JSON list with their per-task figures (the format of
     ``results.json``, ``docs/records.md``)."""
-    return json.dumps(with_task_fields(records), indent=2, ensure_ascii=False, default=str) + "\n"
+    return (
+        json.dumps(
+            with_task_fields(records, gqi_unit=gqi_unit), indent=2, ensure_ascii=False, default=str
+        )
+        + "\n"
+    )
 
 
 #: First characters that make a spreadsheet read a CSV cell as a formula.
@@ -139,17 +149,24 @@ def _csv_safe(value: object) -> object:
     return value
 
 
-def to_csv(records: Sequence[JobRecord | Mapping[str, Any]]) -> str:
+def to_csv(
+    records: Sequence[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> str:
     """The long table (:func:`long_rows`) as CSV text with a header row."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=LONG_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for row in long_rows(records):
+    for row in long_rows(records, gqi_unit=gqi_unit):
         writer.writerow({k: _csv_safe(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
-def write_parquet(records: Sequence[JobRecord | Mapping[str, Any]], path: str | Path) -> Path:
+def write_parquet(
+    records: Sequence[JobRecord | Mapping[str, Any]],
+    path: str | Path,
+    *,
+    gqi_unit: str = DEFAULT_UNIT,
+) -> Path:
     """Write the long table (:func:`long_rows`) as a Parquet file.
 
     Raises:
@@ -166,7 +183,7 @@ def write_parquet(records: Sequence[JobRecord | Mapping[str, Any]], path: str | 
     schema = pa.schema(
         [(c, pa.float64() if c not in strings else pa.string()) for c in LONG_COLUMNS]
     )
-    table = pa.Table.from_pylist(long_rows(records), schema=schema)
+    table = pa.Table.from_pylist(long_rows(records, gqi_unit=gqi_unit), schema=schema)
     pq.write_table(table, str(path))
     return Path(path)
 
@@ -185,12 +202,14 @@ def _md_cell(value: object) -> str:
     return _md(value)
 
 
-def to_markdown(records: Sequence[JobRecord | Mapping[str, Any]]) -> str:
+def to_markdown(
+    records: Sequence[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> str:
     """One Markdown leaderboard per task; estimated figures italic with †, methods below."""
     if not records:
         return "No jobs recorded.\n"
     parts = []
-    for board in leaderboards(records):
+    for board in leaderboards(records, gqi_unit=gqi_unit):
         direction = "higher" if board.higher_is_better else "lower"
         parts.append(f"## {_md(board.task)}\n")
         parts.append(f"Primary metric `{_md(board.metric)}` ({direction} is better).\n")

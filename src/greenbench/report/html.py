@@ -24,13 +24,15 @@ from markupsafe import Markup
 
 from greenbench import __version__
 from greenbench.errors import GreenbenchError
+from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
 from greenbench.records.values import job_label
 from greenbench.report import formatting as fmt
-from greenbench.report import plots
+from greenbench.report import plots, studies_export
 from greenbench.report.loading import load_run
 from greenbench.report.provenance import combine
 from greenbench.report.recommend import recommend
+from greenbench.report.studies import study_tables
 from greenbench.report.tables import Leaderboard, leaderboards
 
 #: Characters that could end a ``<script>`` element or a JavaScript string early, as JSON escapes.
@@ -231,11 +233,37 @@ def _figures(boards: list[Leaderboard]) -> tuple[list[dict], dict[str, list[str]
     return figures, by_task
 
 
+def _study_view(
+    records: Sequence[JobRecord],
+    study: str | None,
+    config: Mapping | None,
+    gqi_unit: str,
+    figures: list[dict],
+) -> dict | None:
+    """The study section's data (its CEGI plot added to ``figures``); None without a study."""
+    config = config if isinstance(config, Mapping) else {}
+    study = study or config.get("study")
+    if not study:
+        return None
+    basis = config.get("cegi_basis") or "net"
+    tables = study_tables(study, records, cegi_basis=basis, gqi_unit=gqi_unit)
+    view = studies_export.html_view(tables)
+    view["figure"] = None
+    if study == "cegi":
+        fid = f"figure-{len(figures)}"
+        figures.append({"id": fid, "json": script_json(studies_export.cegi_plot(tables).to_json())})
+        view["figure"] = fid
+    return view
+
+
 def render_html(
     records: Sequence[JobRecord | Mapping[str, Any]],
     samples_by_job: Mapping[str, Sequence[Mapping]],
     meta: Mapping | None = None,
     hidden: int = 0,
+    *,
+    gqi_unit: str = DEFAULT_UNIT,
+    study: str | None = None,
 ) -> str:
     """The report as one HTML document.
 
@@ -246,13 +274,16 @@ def render_html(
         meta: sweep-level information of the store (``environment`` and ``carbon``, used when
             the records carry none; ``config``; ``idle``); every key optional.
         hidden: jobs of the store not shown (an earlier config's), named in the summary.
+        gqi_unit: the energy unit of every GQI of the report (kWh, the paper's, by default).
+        study: the study whose tables get a section (``cegi``, ``slm-vs-llm``,
+            ``watt-for-what``); None: the one the sweep's config names, if any.
 
     Returns:
         The document; it loads nothing from the network.
     """
     meta = meta or {}
     records = load_records(records)
-    boards = leaderboards(records)
+    boards = leaderboards(records, gqi_unit=gqi_unit)
     figures, figures_by_task = _figures(boards)
     # Each record says where its job ran; the sweep's metadata is the fallback.
     environments = _distinct([r.environment for r in records]) or _distinct(
@@ -266,6 +297,7 @@ def render_html(
     ) or _distinct([meta.get("carbon")])
     sweeps = sorted({r.sweep for r in records if r.sweep})
     config = meta.get("config")
+    study_view = _study_view(records, study, config, gqi_unit, figures)
     energy_rows = _energy_rows(records)
     plotly_js, plotly_hash = _plotly_js()
     script = _asset("report.js")
@@ -276,6 +308,7 @@ def render_html(
         "boards": boards,
         "figures": figures,
         "figures_by_task": figures_by_task,
+        "study": study_view,
         "recommendations": _recommendations(records, boards),
         "n_jobs": len(records),
         "n_hidden": hidden,

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import TaskFigures, task_figures
 from greenbench.records.schema import Latency
@@ -179,7 +180,10 @@ def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
         emissions_per_query=_energy_cell(record, "emissions_per_query_g", "g"),
         cegi=_index_cell(record, "cegi", record.cegi, record.cegi_note),
         gqi=_index_cell(
-            record, "gqi", rated.value if rated else None, rated.note if rated else None
+            record,
+            "gqi",
+            rated.value if rated else None,
+            f"≤ 1 {rated.energy_unit}" if rated and rated.note else None,  # the full note: JSON
         ),
         params_total=Cell(as_float(params), fmt.count(params)),
         params_trainable=Cell(as_float(trainable), fmt.count(trainable)),
@@ -221,11 +225,13 @@ def leaderboard(task: str, records: Sequence[JobRecord], figures: TaskFigures) -
     )
 
 
-def leaderboards(records: Sequence[JobRecord | Mapping[str, Any]]) -> list[Leaderboard]:
+def leaderboards(
+    records: Sequence[JobRecord | Mapping[str, Any]], *, gqi_unit: str = DEFAULT_UNIT
+) -> list[Leaderboard]:
     """One :class:`Leaderboard` per task present in ``records`` (records or their JSON, any
     version), tasks in name order; the task figures are computed over ``records``."""
     typed = load_records(records)
     return [
         leaderboard(task, [r for r in typed if str(r.task) == task], figures)
-        for task, figures in task_figures(typed).items()
+        for task, figures in task_figures(typed, gqi_unit=gqi_unit).items()
     ]

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -99,6 +99,15 @@ class SweepConfig(BaseModel):
     tasks: list[TaskEntry] = Field(min_length=1)
     variants: list[VariantEntry] = Field(default_factory=lambda: [VariantEntry()])
     models: list[ModelEntry] = Field(min_length=1)
+    # issue 15: the study the sweep reproduces (its tables in the HTML report) and CEGI's basis
+    study: Literal["cegi", "slm-vs-llm", "watt-for-what"] | None = Field(
+        None, description="the study whose tables the report shows (greenbench report --study)"
+    )
+    cegi_basis: Literal["net", "gross"] = Field(
+        "net",
+        description="fine-tuning emissions CEGI charges in the study view: net of idle "
+        "(greenbench's default) or gross (eco2AI-style, as in the CEGI paper)",
+    )
 
     @field_validator("tasks", mode="before")
     @classmethod

@@ -112,6 +112,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source)
     spec = task.spec
     record.primary_metric = spec.primary_metric
+    record.cegi_metric = spec.cegi_metric
     record.higher_is_better = task.higher_is_better(spec.primary_metric)
     samples = task.samples(job.limit)
     if not samples:
@@ -297,12 +298,27 @@ def _sum(values: list[int | None]) -> int | None:
 
 
 def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> Phase:
-    from greenbench.energy.param_scaling import estimate_inference_energy
+    """The inference phase of a kind-estimate model, scaled from its active parameters:
+    energy (epoch2025, the default) or emissions (garg2025), prompt tokens counted."""
+    from greenbench.energy import param_scaling
 
-    estimate = estimate_inference_energy(
-        job.model.active_params,
-        len(outputs["predictions"]),
-        generated_tokens=_sum(outputs["generated_tokens"]),
+    prompt, generated = _sum(outputs["prompt_tokens"]), _sum(outputs["generated_tokens"])
+    queries = len(outputs["predictions"])
+    if job.model.param_scaling == "garg2025":
+        tokens = None if prompt is None or generated is None else prompt + generated
+        grams = param_scaling.estimate_inference_emissions_garg2025(
+            job.model.active_params, queries, tokens
+        )
+        return Phase(
+            duration_s=None,
+            energy_j={"total": None},
+            net_energy_j={"total": None},
+            provenance=dict(grams["provenance"]),
+            repeats=1,
+            emissions_g=grams["emissions_g"],
+        )
+    estimate = param_scaling.estimate_inference_energy(
+        job.model.active_params, queries, generated_tokens=generated, prompt_tokens=prompt
     )
     energy = dict(estimate["energy_j"])
     return Phase(
@@ -347,13 +363,27 @@ def _resources(task: Task) -> dict[str, Any] | None:
 
 
 def _emissions(job: Job, record: JobRecord) -> None:
-    """gCO2e per phase from the record's energy basis and the job's carbon context."""
-    from greenbench.carbon import CarbonContext
+    """gCO2e per phase from the record's energy basis and the job's carbon context (for a
+    kind-estimate model with a ``provider``, the provider's); a phase estimated in gCO2e
+    directly (garg2025) keeps its own figure."""
+    from greenbench.carbon import CarbonContext, resolve_location
 
-    ctx = CarbonContext(**job.carbon)
+    provider = job.model.provider if job.model.kind == "estimate" else None
+    if provider is not None:
+        ctx = resolve_location(
+            country=provider.country,
+            region=provider.region,
+            intensity=provider.carbon_intensity,
+            pue=provider.pue,
+        )
+        record.carbon = ctx.to_dict()
+    else:
+        ctx = CarbonContext(**job.carbon)
     net = record.energy_basis == "net"
     emissions = {
-        name: ctx.emissions_g((p.net_energy_j if net else p.energy_j)["total"])
+        name: p.emissions_g
+        if p.emissions_g is not None
+        else ctx.emissions_g((p.net_energy_j if net else p.energy_j)["total"])
         for name, p in record.phases.items()
     }
     record.emissions_g = {"total": sum(emissions.values()), **emissions}

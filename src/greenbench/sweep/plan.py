@@ -32,6 +32,10 @@ RUNTIME_FIELDS = frozenset(
 )
 
 
+#: ModelSpec fields added after job ids were first issued (hashed only when set).
+LATER_MODEL_FIELDS = ("param_scaling", "provider")
+
+
 class Job(BaseModel):
     """One unit of work: evaluate one variant of one model on one task (and fine-tune first).
 
@@ -61,8 +65,13 @@ class Job(BaseModel):
     )
 
     def content(self) -> dict[str, Any]:
-        """The fields that determine the result (what the id hashes)."""
-        return self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS))
+        """The fields that determine the result (what the id hashes). Model fields added
+        since ids were first issued are left out while unset, so existing ids stay."""
+        content = self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS))
+        for name in LATER_MODEL_FIELDS:
+            if content["model"].get(name) is None:
+                content["model"].pop(name, None)
+        return content
 
     def compute_id(self) -> str:
         """``j-`` + 12 hex digits of SHA-256 over :meth:`content` as canonical JSON."""

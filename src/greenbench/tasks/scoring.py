@@ -6,6 +6,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greenbench.metrics.catalogue import METRICS, InputKind
@@ -51,21 +52,25 @@ class TaskScore:
 def _sql_outcomes(
     task: Task, samples: list[Sample], preds: list[str]
 ) -> tuple[list[execution.QueryOutcome], list[execution.QueryOutcome], list[bool]]:
-    """Run gold and predicted SQL of each sample: on the task database (one private copy for
-    all samples), or on a database built from the row's own script (``schema_field``)."""
+    """Run gold and predicted SQL of each sample: on the row's own database file
+    (``database_path``, Spider; one private copy per file), on a database built from the row's
+    own script (``schema_field``), or on the task database (one private copy for all)."""
     spec = task.spec
     pred_out: list[execution.QueryOutcome] = []
     gold_out: list[execution.QueryOutcome] = []
     ordered: list[bool] = []
-    shared: SqlSandbox | None = None
+    shared: dict[str, SqlSandbox] = {}
     try:
         for sample, pred in zip(samples, preds, strict=True):
             script = sample.data.get(spec.schema_field) if spec.schema_field else None
-            if script:
-                box = SqlSandbox(script=script, timeout_s=spec.timeout_s)
+            db_file = sample.data.get("database_path") or (None if script else shop_database())
+            if db_file is not None:
+                key = str(db_file)
+                if key not in shared:
+                    shared[key] = SqlSandbox(Path(db_file), timeout_s=spec.timeout_s)
+                box = shared[key]
             else:
-                shared = shared or SqlSandbox(shop_database(), timeout_s=spec.timeout_s)
-                box = shared
+                box = SqlSandbox(script=script, timeout_s=spec.timeout_s)
             try:
                 gold_sql = str(sample.reference)
                 gold_out.append(box.run(gold_sql, SQL_REPEATS))
@@ -74,11 +79,11 @@ def _sql_outcomes(
                 pred_out.append(box.run(pred_sql, SQL_REPEATS) if pred_sql else empty)
                 ordered.append("order by" in gold_sql.lower())
             finally:
-                if box is not shared:
+                if db_file is None:
                     box.close()
     finally:
-        if shared is not None:
-            shared.close()
+        for box in shared.values():
+            box.close()
     return pred_out, gold_out, ordered
 
 

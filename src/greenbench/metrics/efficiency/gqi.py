@@ -2,26 +2,32 @@
 workshops): GQI = β · accuracy^α / log10(E), with E the electricity in ``energy_unit``.
 
 log10(E) <= 0 when E <= 1 unit, so the index is undefined there: :func:`gqi` returns None with a
-note instead of a negative or infinite value, and :func:`gqi_unit` picks, for a set of models to
-compare, the largest unit in which every energy exceeds 1. See ``docs/metrics.md``.
+note instead of a negative or infinite value, and flags values whose energy lies within 10x of
+that singularity (1 < E <= 10 units, log10 <= 1), where the index swings with small changes of
+energy. One unit serves a whole report (the paper's kWh by default): a unit chosen per group of
+models would move the singularity next to the smallest figure of each group and make GQIs of
+different groups incomparable. See ``docs/metrics.md``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from greenbench.errors import GreenbenchError
 from greenbench.metrics.efficiency._checks import non_negative, positive, real
 from greenbench.units import J_PER_KWH, J_PER_WH
 
-#: Joules per unit, largest unit first (the order :func:`gqi_unit` tries them in).
+#: Joules per unit.
 ENERGY_UNITS_J = {"kWh": J_PER_KWH, "Wh": J_PER_WH, "J": 1.0}
 #: Exponent on accuracy (our default; see docs/metrics.md for what the paper states).
 DEFAULT_ALPHA = 5.0
 #: Scale factor (our default; see docs/metrics.md).
 DEFAULT_BETA = 10.0
+#: Energies (in the unit) at or below this are flagged: within 10x of the singularity at 1.
+NEAR_SINGULARITY = 10.0
+#: The unit of the paper, and of a report unless another is chosen.
+DEFAULT_UNIT = "kWh"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ class GQIResult:
     beta: float
     note: str | None = None
     """Why ``value`` is None; None otherwise."""
+    near_singularity: bool = False
+    """True when 1 < energy <= 10 ``energy_unit``: log10 <= 1, the index is unstable there."""
 
 
 def _unit_factor(where: str, energy_unit: str) -> float:
@@ -57,7 +65,7 @@ def gqi(
     *,
     alpha: float = DEFAULT_ALPHA,
     beta: float = DEFAULT_BETA,
-    energy_unit: str = "kWh",
+    energy_unit: str = DEFAULT_UNIT,
 ) -> GQIResult:
     """GreenQuotientIndex of a model from its accuracy and the electricity it used.
 
@@ -91,21 +99,8 @@ def gqi(
     if energy <= 1.0:
         note = (
             f"energy <= 1 {energy_unit}: GQI undefined in this unit (log10 <= 0); "
-            "use a smaller energy_unit"
+            "rate the report in a smaller unit (greenbench report --gqi-unit Wh or J)"
         )
         return GQIResult(None, energy, energy_unit, a, b, note)
-    return GQIResult(b * acc**a / math.log10(energy), energy, energy_unit, a, b)
-
-
-def gqi_unit(energies_j: Iterable[float]) -> str:
-    """The largest unit (kWh, then Wh, then J) in which every energy exceeds 1 unit.
-
-    Use it to rate a group of models (one task, one phase) in one common unit. Returns ``"J"``
-    when even joules do not work for all; those energies then get no GQI. An empty group
-    returns ``"kWh"``.
-    """
-    values = [non_negative("gqi_unit", "energies_j", e, "J") for e in energies_j]
-    for unit, factor in ENERGY_UNITS_J.items():
-        if all(v / factor > 1.0 for v in values):
-            return unit
-    return "J"
+    value = b * acc**a / math.log10(energy)
+    return GQIResult(value, energy, energy_unit, a, b, near_singularity=energy <= NEAR_SINGULARITY)
