@@ -66,6 +66,9 @@ class Measurement:
     """Component -> ``measured:rapl`` | ``measured:nvml`` | ``estimated:<method and constants>``."""
     idle_energy_j: dict[str, float] = field(default_factory=dict)
     """Component -> idle power x duration, in joules; empty when no idle baseline was known."""
+    cpu_share: float | None = None
+    """0..1: the share of the host-wide components (and of their idle energy) charged to this
+    window because other metered jobs shared the host (:mod:`.host_ledger`); None: not shared."""
 
     @property
     def total_j(self) -> float:
@@ -100,4 +103,5 @@ class Measurement:
             "net_energy_j": {"total": self.net_total_j, **self.net_energy_j},
             "idle_energy_j": dict(self.idle_energy_j),
             "provenance": dict(self.provenance),
+            **({"cpu_share": self.cpu_share} if self.cpu_share is not None else {}),
         }

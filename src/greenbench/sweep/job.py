@@ -156,10 +156,14 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
 
 
 def _meter(job: Job) -> EnergyMeter:
+    """The job's meter, registered in the host's ledger: host-wide counters are shared with
+    co-located jobs by CPU time, or the job waits to run alone (``job.exclusive_host``)."""
     from greenbench.energy import EnergyMeter, IdleBaseline
+    from greenbench.energy.host_ledger import HostLedger
 
     idle = IdleBaseline.from_dict(job.idle) if job.idle else None
-    return EnergyMeter(meter=job.meter, idle=idle)
+    host = HostLedger(exclusive=job.exclusive_host)
+    return EnergyMeter(meter=job.meter, idle=idle, host=host)
 
 
 def _load(job: Job) -> Backend:
@@ -303,6 +307,8 @@ def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> Phase:
 
 def _phase(measurements: list[Measurement]) -> Phase:
     """One phase from its windows: mean per component, spread of the totals across repeats."""
+    from greenbench.energy.host_ledger import SHARE_SUFFIX
+
     dicts = [m.to_dict() for m in measurements]
     n = len(dicts)
 
@@ -311,11 +317,16 @@ def _phase(measurements: list[Measurement]) -> Phase:
         return {k: sum(d[key].get(k, 0.0) for d in dicts) / n for k in sorted(keys)}
 
     totals = [d["energy_j"]["total"] for d in dicts]
+    provenance: dict[str, str] = {}
+    for d in dicts:  # a repeat that shared the host with another job says so for the phase
+        for key, method in d["provenance"].items():
+            if key not in provenance or method.endswith(SHARE_SUFFIX):
+                provenance[key] = method
     return Phase(
         duration_s=sum(d["duration_s"] for d in dicts) / n,
         energy_j=mean("energy_j"),
         net_energy_j=mean("net_energy_j"),
-        provenance=dicts[0]["provenance"],
+        provenance=provenance,
         repeats=n,
         total_j_std=statistics.stdev(totals) if n > 1 else None,
         repeat_totals_j=totals,
