@@ -86,6 +86,17 @@ class Measurement:
         return total(self.net_energy_j)
 
     @property
+    def energy_basis(self) -> str:
+        """``"net"`` when an idle baseline was applied, else ``"gross"``: the basis every figure
+        built on this window uses (a sweep record's ``energy_basis`` follows the same rule)."""
+        return "net" if self.idle_energy_j else "gross"
+
+    @property
+    def basis_total_j(self) -> float:
+        """Total energy on :attr:`energy_basis`, in joules."""
+        return self.net_total_j if self.idle_energy_j else self.total_j
+
+    @property
     def estimated(self) -> bool:
         """True when any component's figure is an estimate rather than a counter reading."""
         return any(p.startswith("estimated") for p in self.provenance.values())
