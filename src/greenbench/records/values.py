@@ -4,7 +4,8 @@ counts correct answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from greenbench.records.schema import JobRecord, QualityValue
 
@@ -37,6 +38,18 @@ def inference_energy_j(record: JobRecord) -> float | None:
         return None
     energy = phase.net_energy_j if record.energy_basis == "net" else phase.energy_j
     return as_float(energy.get("total"))
+
+
+def job_emissions_g(per_phase: Mapping[str, Any], repeats: Mapping[str, Any]) -> float | None:
+    """What a job emitted, gCO2e: each phase's one-pass emissions × its repeats (1 when not
+    given); None when a phase's emissions are not a number."""
+    total = 0.0
+    for name, grams in per_phase.items():
+        if not isinstance(grams, (int, float)) or isinstance(grams, bool):
+            return None
+        times = repeats.get(name)
+        total += grams * (times if isinstance(times, int) and times >= 1 else 1)
+    return total
 
 
 def finetune_cost(record: JobRecord, *, emissions: bool) -> float | None:

@@ -343,8 +343,10 @@ def _resources(task: Task) -> dict[str, Any] | None:
 
 
 def _emissions(job: Job, record: JobRecord) -> None:
-    """gCO2e per phase from the record's energy basis and the job's carbon context."""
+    """gCO2e per phase (one pass) from the record's energy basis and the job's carbon context,
+    and the job's ``total``: every pass of every phase."""
     from greenbench.carbon import CarbonContext
+    from greenbench.records.values import job_emissions_g
 
     ctx = CarbonContext(**job.carbon)
     net = record.energy_basis == "net"
@@ -352,4 +354,5 @@ def _emissions(job: Job, record: JobRecord) -> None:
         name: ctx.emissions_g((p.net_energy_j if net else p.energy_j)["total"])
         for name, p in record.phases.items()
     }
-    record.emissions_g = {"total": sum(emissions.values()), **emissions}
+    repeats = {name: p.repeats for name, p in record.phases.items()}
+    record.emissions_g = {"total": job_emissions_g(emissions, repeats), **emissions}
