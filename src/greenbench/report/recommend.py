@@ -34,6 +34,7 @@ from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import lifetime_cost, task_figures
 from greenbench.records.values import basis_label, finetune_cost, job_label, primary_quality
 from greenbench.report import formatting as fmt
+from greenbench.report.energy_notes import GAP_MARK
 from greenbench.report.provenance import phase_provenance
 from greenbench.report.recommend_reasons import BreakEvenNote, amount, break_even_notes, reasons
 
@@ -60,6 +61,8 @@ class Candidate:
     """One-off fine-tuning emissions on :attr:`energy_basis`, gCO2e (0 / None as above)."""
     energy_basis: str | None
     """``net`` or ``gross``: the basis of all its energy and emissions figures."""
+    energy_gaps: list[str]
+    """What its energy figures leave out (the record's ``energy_gaps``), e.g. an unmeasured GPU."""
     finetuned: bool
     cost: float
     """The cost minimized, in :attr:`Recommendation.cost_unit`."""
@@ -116,6 +119,7 @@ def _candidate_fields(record: JobRecord) -> dict | None:
         "finetune_energy_j": finetune_cost(record, emissions=False),
         "finetune_emissions_g": finetune_cost(record, emissions=True),
         "energy_basis": record.energy_basis,
+        "energy_gaps": list(record.energy_gaps or []),
         "finetuned": record.variant.finetune is not None or "finetune" in record.phases,
         "estimated": not provenance.measured,
         "provenance": provenance.describe(),
@@ -234,6 +238,11 @@ def recommend(
     default_rule = by_quality and min_quality is None
     recommendation.reasons.extend(
         reasons(recommendation, qualifying, by_quality, unit, best if default_rule else None)
+    )
+    recommendation.reasons.extend(
+        f"{GAP_MARK} {c.label}: {gap}; its energy figures are understated."
+        for c in candidates
+        for gap in c.energy_gaps
     )
     if unmeasured:
         recommendation.reasons.append(

@@ -130,6 +130,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         backend.on_progress = steps
         try:
             _describe(backend, record)
+            _gaps(meter, record)
             if job.variant.finetune is not None:
                 steps.start("finetune", job.variant.finetune.steps)
                 _finetune(job, task, backend, meter, record)
@@ -181,6 +182,16 @@ def _describe(backend: Backend, record: JobRecord) -> None:
     record.backend = facts
     if facts.get("note"):
         record.model.note = facts["note"]
+
+
+def _gaps(meter: EnergyMeter, record: JobRecord) -> None:
+    """Name what the meter misses of the device the backend loaded on (``energy_gaps``), in
+    the record and in the job's log."""
+    from greenbench.energy.gaps import unmeasured
+
+    record.energy_gaps = unmeasured(meter, (record.backend or {}).get("device"))
+    for gap in record.energy_gaps:
+        print(f"greenbench: {gap}", file=sys.stderr)
 
 
 def _training_pairs(job: Job, task: Task) -> list[tuple[str, str]]:
