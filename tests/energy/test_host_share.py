@@ -89,3 +89,30 @@ def test_exclusive_host_holds_the_host_until_the_meter_closes(powercap, tmp_path
     assert not try_lock()  # another exclusive meter on this host would wait here
     meter.close()
     assert try_lock()
+
+
+def test_a_job_that_joins_and_leaves_during_a_window_counts_over_the_overlap(tmp_path):
+    ledger = tmp_path / "ledger"
+    own = HostLedger(directory=ledger)
+    own.register()
+    start = own.open_window()
+    burn = (
+        "import sys, time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", burn + "sys.stdin.read()"], stdin=subprocess.PIPE, text=True
+    )
+    other = HostLedger(pid=child.pid, directory=ledger)  # registers after our window opened
+    other.register()
+    deadline = time.monotonic() + 120
+    while other.tree.cpu_seconds() < 0.35:  # (clock-tick granularity)
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    other.leave()  # left before our window closes: its CPU time up to here counts
+    child.communicate("")
+    share = own.close_window(start)
+    assert share.shared and share.others_cpu_s >= 0.2  # most of the 0.4 s burnt after it joined
+    assert share.fraction == pytest.approx(share.own_cpu_s / (share.own_cpu_s + share.others_cpu_s))
+    later = own.open_window()  # the other job is gone: a new window is ours alone
+    assert own.close_window(later).fraction == 1.0
+    own.leave()

@@ -46,9 +46,12 @@ SHARE_SUFFIX = "×cpu-share"
 
 
 def ledger_dir() -> Path:
-    """``$GREENBENCH_LEDGER_DIR`` or ``<tempdir>/greenbench-host-ledger`` (local to the host)."""
+    """``$GREENBENCH_LEDGER_DIR``, or ``<tempdir>/greenbench-host-ledger-<uid>``: local to the
+    host and private to the user (jobs of other users on the host are not seen)."""
     env = os.environ.get("GREENBENCH_LEDGER_DIR")
-    return Path(env) if env else Path(tempfile.gettempdir()) / "greenbench-host-ledger"
+    if env:
+        return Path(env)
+    return Path(tempfile.gettempdir()) / f"greenbench-host-ledger-{os.getuid()}"
 
 
 @contextlib.contextmanager
