@@ -14,6 +14,7 @@ import pytest
 
 from greenbench.energy import EnergyMeter
 from greenbench.energy.host_ledger import HostLedger
+from greenbench.errors import GreenbenchError
 
 HERE = Path(__file__).parent
 
@@ -116,3 +117,11 @@ def test_a_job_that_joins_and_leaves_during_a_window_counts_over_the_overlap(tmp
     later = own.open_window()  # the other job is gone: a new window is ours alone
     assert own.close_window(later).fraction == 1.0
     own.leave()
+
+
+def test_an_unwritable_ledger_is_one_line_naming_the_fix(powercap, tmp_path):
+    powercap.zone("intel-rapl:0", "package-0")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(GreenbenchError, match=r"host ledger .*file.*GREENBENCH_LEDGER_DIR"):
+        EnergyMeter("rapl", host=HostLedger(directory=blocker))

@@ -118,7 +118,20 @@ class HostLedger:
         self._exclusive_fh: IO[str] | None = None
 
     def register(self) -> None:
-        """Enter the ledger (after taking the exclusive lock when asked: this may wait)."""
+        """Enter the ledger (after taking the exclusive lock when asked: this may wait).
+
+        Raises:
+            GreenbenchError: the ledger directory cannot be written (naming it and the fix).
+        """
+        try:
+            self._register()
+        except OSError as exc:
+            raise GreenbenchError(
+                f"host ledger {self.path.parent}: {exc.strerror or exc}; set "
+                "GREENBENCH_LEDGER_DIR to a writable directory local to this host"
+            ) from exc
+
+    def _register(self) -> None:
         if self.exclusive:
             self._exclusive_path.parent.mkdir(parents=True, exist_ok=True)
             self._exclusive_fh = open(self._exclusive_path, "a+", encoding="utf-8")  # noqa: SIM115

@@ -96,7 +96,12 @@ class EnergyMeter:
         """Components that read the whole host rather than the measured processes."""
         self._host = host if host is not None and (self.host_wide or host.exclusive) else None
         if self._host is not None:
-            self._host.register()
+            try:
+                self._host.register()
+            except GreenbenchError:
+                self._host = None
+                self.close()
+                raise
 
     @property
     def sources(self) -> list[Source]:
