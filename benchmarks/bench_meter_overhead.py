@@ -4,7 +4,8 @@ Run: ``.venv/bin/python benchmarks/bench_meter_overhead.py [--windows N] [--cc-c
 
 For each meter it times N window open+close pairs around an empty block and prints the mean
 milliseconds per pair, side by side with CodeCarbon's ``OfflineEmissionsTracker`` start+stop (its
-first start, which detects the hardware, is timed separately). RAPL is read from a fake powercap
+first start, which detects the hardware, is timed separately), and RAPL with the host ledger a
+sweep job uses to share host counters with co-located jobs. RAPL is read from a fake powercap
 tree (GREENBENCH_POWERCAP_ROOT), so it runs anywhere; the file reads are the same as on sysfs,
 though sysfs reads of real counters cost a few microseconds more.
 """
@@ -22,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from greenbench.energy import EnergyMeter
+from greenbench.energy.host_ledger import HostLedger
 
 
 def fake_powercap(root: Path) -> None:
@@ -84,6 +86,11 @@ def main() -> None:
         os.environ["GREENBENCH_POWERCAP_ROOT"] = str(Path(tmp) / "powercap")
         with EnergyMeter("rapl") as meter:
             rows.append(("greenbench rapl (2 packages + dram)", time_windows(meter, args.windows)))
+        # What a sweep job pays: the host ledger is read under a lock at each end of a window.
+        with EnergyMeter("rapl", host=HostLedger(directory=Path(tmp) / "ledger")) as meter:
+            rows.append(
+                ("greenbench rapl + host ledger (sweep job)", time_windows(meter, args.windows))
+            )
         first, later = time_codecarbon(args.cc_cycles, tmp)
     rows.append(("codecarbon start+stop (first)", first))
     rows.append(("codecarbon start+stop (later)", later))

@@ -42,6 +42,7 @@ def test_json_output_and_exit_status(capfd):
         "duration_s",
         "energy_j",
         "provenance",
+        "energy_basis",
         "emissions_g",
         "carbon_intensity_g_per_kwh",
         "pue",
@@ -70,6 +71,16 @@ def test_idle_baseline_gives_net_energy(capfd):
     doc = json.loads(capfd.readouterr().out)
     assert status == 0
     assert 0 < doc["net_energy_j"]["total"] <= doc["energy_j"]["total"]
+
+
+def test_emissions_use_net_energy_when_an_idle_baseline_was_taken(capfd):
+    args = ["--json", "--carbon-intensity", "360", "--idle-seconds", "0.2", "--"]
+    assert _measure(*args, sys.executable, "-c", BUSY) == 0
+    doc = json.loads(capfd.readouterr().out)
+    net, gross = doc["net_energy_j"]["total"], doc["energy_j"]["total"]
+    assert net < gross  # the resident memory's static power is idle
+    assert doc["energy_basis"] == "net"  # the rule of a sweep's records
+    assert doc["emissions_g"] == pytest.approx(net / 3.6e6 * 360 * doc["pue"])
 
 
 def test_table_says_estimated_and_world_average(capfd):

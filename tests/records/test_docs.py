@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from greenbench.records import JobRecord
+from greenbench.records import SCHEMA_VERSION, JobRecord
 from greenbench.records.per_task import TASK_FIELDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "records.md"
@@ -62,7 +62,7 @@ def test_the_example_is_a_valid_record_naming_only_schema_fields():
     assert set(TASK_FIELDS) <= set(example)  # the example is a results.json entry
     record = JobRecord.model_validate({k: v for k, v in example.items() if k not in TASK_FIELDS})
     assert _extras(record, "record") == []
-    assert record.schema_version == 2
+    assert record.schema_version == SCHEMA_VERSION
     example["model"]["surprise"] = 1
     assert _extras(JobRecord.model_validate(example), "record") == [
         *(f"record.{k}" for k in TASK_FIELDS),

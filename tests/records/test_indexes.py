@@ -170,3 +170,23 @@ def test_estimated_energy_is_flagged_and_failed_records_get_no_indexes():
 )
 def test_accuracy_type_metrics(metric, expected):
     assert counts_correct(metric) is expected
+
+
+def test_no_energy_per_correct_answer_for_vqa_partial_credit():
+    vqa = record("v", primary_metric="vqa_accuracy", quality=0.6)
+    vqa["quality"] = {"vqa_accuracy": {"value": 0.6}}  # e.g. 10 answers, each 2 of 3 humans
+    acc = record("a", quality=0.6)
+    v, a = attach([vqa, acc])
+    assert v["energy_per_correct_j"] is None  # 0.6 x 10 is not 6 correct answers
+    assert any("partial credit" in note for note in v["index_notes"])
+    assert v["gqi"] is not None  # still a 0..1 accuracy for the GQI
+    assert a["energy_per_correct_j"] == pytest.approx(50.0 / 6)
+
+
+def test_no_quality_per_kwh_for_a_lower_is_better_metric():
+    ppl = record("p", primary_metric="perplexity", higher_is_better=False)
+    ppl["quality"] = {"perplexity": {"value": 12.0}}
+    (p,) = attach([ppl])
+    assert p["quality_per_kwh"] is None  # more perplexity per kWh is not better
+    assert any("lower-is-better" in note for note in p["index_notes"])
+    assert p["energy_per_query_j"] == pytest.approx(5.0)

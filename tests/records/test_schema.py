@@ -43,9 +43,25 @@ def test_a_record_without_a_version_is_version_1_and_loses_its_task_figures():
     assert out["energy_per_query_j"] == data["energy_per_query_j"]  # per-record: kept
 
 
+def test_a_version_2_record_gets_the_emissions_of_every_repeat_in_its_total():
+    data = {k: v for k, v in V1[1].items() if k not in ("gqi", "gqi_unit", "gqi_note")}
+    data = {k: v for k, v in data.items() if not k.startswith("pareto")}
+    data["schema"] = 2
+    data["phases"]["inference"]["repeats"] = 3  # inference ran 3 times; v2 counted one pass
+    grams = data["emissions_g"]
+    out = load_record(data).to_json()
+    assert out["schema"] == 3
+    once = {k: v for k, v in grams.items() if k != "total"}
+    assert out["emissions_g"] == {
+        **once,  # per phase: one pass, unchanged
+        "total": pytest.approx(once["load"] + once["finetune"] + 3 * once["inference"]),
+    }
+    assert grams["total"] == pytest.approx(sum(once.values()))  # what version 2 stored
+
+
 def test_a_newer_record_is_refused():
-    with pytest.raises(GreenbenchError, match=r"'j-x': record schema 3 is newer .* upgrade"):
-        load_record({"schema": 3, "job_id": "j-x"})
+    with pytest.raises(GreenbenchError, match=r"'j-x': record schema 4 is newer .* upgrade"):
+        load_record({"schema": 4, "job_id": "j-x"})
 
 
 def test_a_corrupt_stored_record_names_the_job_and_field(tmp_path):

@@ -58,12 +58,24 @@ def test_results_json_of_migrated_records_is_the_v1_one_at_schema_2(v1_run):
 
 def test_leaderboards_and_long_table_render_as_before(v1_run):
     records = load_run(v1_run).records
-    assert to_markdown(records, gqi_unit="J") == (DATA / "v1_leaderboard.md").read_text()
+    expected = (DATA / "v1_leaderboard.md").read_text()
+    # added since (issue 12): the energy basis of the figures, under the provenance notes
+    expected = expected.replace(
+        "† estimated: estimated:fake.\n",
+        "† estimated: estimated:fake.\nenergy and emissions: gross, no idle baseline.\n",
+    )
+    assert to_markdown(records, gqi_unit="J") == expected
     assert to_csv(records, gqi_unit="J") == (DATA / "v1_long.csv").read_text()
 
 
 def test_recommendation_is_unchanged(v1_run):
     rec = recommend(load_run(v1_run).records, "text-to-sql", queries=1000)
-    assert json.loads(json.dumps(rec.to_dict())) == json.loads(
-        (DATA / "v1_recommend.json").read_text()
-    )
+    expected = json.loads((DATA / "v1_recommend.json").read_text())
+    # added since (issue 12): every cost names its energy basis, every candidate carries it
+    basis = "fine-tuning included (gross, no idle baseline)"
+    expected["cost_name"] = expected["cost_name"].replace("fine-tuning included", basis)
+    expected["reasons"] = [r.replace("fine-tuning included", basis) for r in expected["reasons"]]
+    for candidate in [expected["chosen"], *expected["candidates"]]:
+        candidate["energy_basis"] = "gross"
+        candidate["energy_gaps"] = []
+    assert json.loads(json.dumps(rec.to_dict())) == expected

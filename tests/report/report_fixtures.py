@@ -130,6 +130,16 @@ def record(
     }
 
 
+def job_emissions_g(record: dict) -> float:
+    """``emissions_g.total`` of a fixture record once migrated to schema 3: every pass of every
+    phase (the fixtures, at schema 1, store one inference pass although it ran 3 times)."""
+    return sum(
+        grams * record["phases"][name]["repeats"]
+        for name, grams in record["emissions_g"].items()
+        if name != "total"
+    )
+
+
 def records() -> list[dict]:
     """Seven jobs over two tasks, one failed, one measured, one fine-tuned, hostile strings."""
     return [

@@ -46,10 +46,40 @@ def test_few_queries_do_not_repay_fine_tuning():
     # 100 queries: 900 J of fine-tuning + 100 × 1.05 J > 100 × 10 J for the large model
     rec = recommend(rf.records(), "text-to-sql", queries=100)
     assert rec.chosen.job_id == "j-large"
-    assert rec.cost_name == "energy for 100 queries, fine-tuning included"
+    # the fixtures' measured job is net of idle, the others gross: the name says they differ
+    assert rec.cost_name == (
+        "energy for 100 queries, fine-tuning included (mixed bases (gross and net): not comparable)"
+    )
     assert rec.chosen.cost == pytest.approx(1000.0)
     (note,) = rec.break_even
     assert note.finetuned_job_id == "j-small-lora" and note.saving_g < 0
+
+
+def test_lifetime_cost_uses_the_records_energy_basis():
+    # an idle baseline was taken: per-query figures are net, so fine-tuning must be net too
+    base = rf.record("j-base", quality=0.60, inference_j=400.0, provenance=rf.MEASURED)
+    tuned = rf.record(
+        "j-tuned",
+        variant="lora-r8",
+        quality=0.62,
+        inference_j=40.0,
+        finetune_j=900.0,  # gross; the fixtures' net is half of it
+        provenance=rf.MEASURED,
+    )
+    rec = recommend([base, tuned], "text-to-sql", queries=100)
+    by_id = {c.job_id: c for c in rec.candidates}
+    assert by_id["j-tuned"].finetune_energy_j == pytest.approx(450.0)
+    assert by_id["j-tuned"].cost == pytest.approx(450.0 + 100 * 40.0 / 40)
+    assert rec.cost_name == "energy for 100 queries, fine-tuning included (net of idle)"
+
+
+def test_fine_tuning_not_measured_is_left_out_not_free():
+    base = rf.record("j-base", quality=0.60, inference_j=400.0)
+    tuned = rf.record("j-tuned", variant="lora-r8", quality=0.62, inference_j=40.0, finetune_j=1.0)
+    del tuned["phases"]["finetune"], tuned["emissions_g"]["finetune"]
+    rec = recommend([base, tuned], "text-to-sql", queries=100)
+    assert [c.job_id for c in rec.candidates] == ["j-base"]
+    assert "Left out: small-lm · lora-r8 (fine-tuning phase not measured" in rec.reasons[-1]
 
 
 def test_min_quality_picks_the_cheapest_that_reaches_it():

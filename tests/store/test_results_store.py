@@ -68,7 +68,7 @@ def test_jobs_upsert_keep_order_and_replace_samples(tmp_path):
         store.put_job({"job_id": "a", "status": "ok", "quality": quality}, [dict(sample)])
         store.put_job({"job_id": "b", "status": "ok", "cegi": 0.1})  # no samples: keep them
         assert [j["job_id"] for j in store.jobs()] == ["a", "b"]
-        assert store.job("a") == {"schema": 2, "job_id": "a", "status": "ok", "quality": quality}
+        assert store.job("a") == {"schema": 3, "job_id": "a", "status": "ok", "quality": quality}
         assert store.job("b")["cegi"] == 0.1 and store.job("zzz") is None
         assert store.done_job_ids() == {"a", "b"}
         assert store.jobs(status="failed") == []

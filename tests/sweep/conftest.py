@@ -17,3 +17,5 @@ def _offline(monkeypatch, tmp_path):
     path = os.pathsep.join(p for p in (str(HERE), os.environ.get("PYTHONPATH")) if p)
     monkeypatch.setenv("PYTHONPATH", path)
     monkeypatch.setenv("GB_FAKE_LOG", str(tmp_path / "runs.log"))
+    # this test's jobs share host counters with each other only, not with other test runs
+    monkeypatch.setenv("GREENBENCH_LEDGER_DIR", str(tmp_path / "host-ledger"))

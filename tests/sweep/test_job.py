@@ -7,8 +7,10 @@ from fake_jobs import CARBON
 
 from greenbench.energy import Measurement
 from greenbench.models.spec import ModelSpec, Variant
-from greenbench.sweep.job import _phase, run_job
+from greenbench.records.schema import Phase
+from greenbench.sweep.job import _emissions, _gaps, _phase, run_job
 from greenbench.sweep.plan import Job
+from greenbench.sweep.record import new_record
 
 
 def measurement(cpu_j: float, idle_j: float = 1.0, duration_s: float = 2.0) -> Measurement:
@@ -55,3 +57,42 @@ def test_a_failing_job_is_recorded_with_what_it_knew(tmp_path):
     assert record["environment"] and record["quality"] == {}
     assert record["emissions_g"] == {"total": 0}
     assert record["job_id"] == job.job_id and record["finished_at"]
+
+
+def test_the_jobs_emissions_total_counts_every_inference_repeat():
+    job = Job(
+        sweep="t",
+        model=ModelSpec(name="m", source="/nowhere"),
+        variant=Variant(name="fp32"),
+        task="sentiment",
+        repeats=3,
+        carbon=CARBON,
+    ).with_id()
+    record = new_record(job)
+    kwh = {"total": 3.6e6}
+    record.phases = {
+        "load": Phase(energy_j=kwh, net_energy_j=kwh, repeats=1),
+        "inference": Phase(energy_j=kwh, net_energy_j=kwh, repeats=3),
+    }
+    _emissions(job, record)
+    per_kwh = CARBON["intensity_g_per_kwh"] * CARBON["pue"]
+    assert record.emissions_g["inference"] == pytest.approx(per_kwh)  # one pass, as phases
+    assert record.emissions_g["total"] == pytest.approx(4 * per_kwh)  # load + 3 passes
+
+
+def test_a_job_on_cuda_that_no_source_measures_records_the_gap(capfd):
+    from greenbench.energy import EnergyMeter
+
+    job = Job(sweep="t", model=ModelSpec(name="m", source="/x"), variant=Variant(name="fp32"),
+              task="sentiment", carbon=CARBON, meter="estimate").with_id()  # fmt: skip
+    record = new_record(job)
+    record.backend = {"device": "cuda:0"}
+    with EnergyMeter("estimate") as meter:
+        _gaps(meter, record)
+    (gap,) = record.energy_gaps
+    assert gap.startswith("GPU energy not measured: meter 'estimate' reads no GPU")
+    assert f"greenbench: {gap}" in capfd.readouterr().err  # in the job's log too
+    record.backend = {"device": "cpu"}
+    with EnergyMeter("estimate") as meter:
+        _gaps(meter, record)
+    assert record.energy_gaps == []

@@ -142,3 +142,15 @@ def test_config_errors_name_file_field_and_allowed(change, message):
     with pytest.raises(GreenbenchError) as info:
         parse_config(data, "configs/x.yaml")
     assert str(info.value).startswith(message)
+
+
+def test_exclusive_host_defaults_to_true_for_rapl_and_keeps_ids():
+    def exclusive(data):
+        return {j.exclusive_host for j in expand(parse_config(data, "t.yaml"), CARBON)}
+
+    assert exclusive(config(meter="rapl")) == {True}  # clean counters for a RAPL study
+    assert exclusive(config(meter="auto")) == {False}  # co-located jobs share by CPU time
+    assert exclusive(config(meter="auto", exclusive_host=True)) == {True}
+    assert exclusive(config(meter="rapl", exclusive_host=False)) == {False}
+    # how jobs share a host changes no result's identity: finished jobs are not redone
+    assert ids(config(meter="rapl", exclusive_host=False)) == ids(config(meter="rapl"))

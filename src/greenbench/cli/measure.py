@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     m = window.measurement
     assert m is not None
     if args.out or csv:
-        save_window(m.to_dict(), ctx, out=args.out, csv=csv, command=cmd, exit_status=status)
+        save_window(m, ctx, out=args.out, csv=csv, command=cmd, exit_status=status)
         if csv:
             print(f"greenbench: appended to {csv}", file=sys.stderr)
     if args.json:
@@ -147,12 +147,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def result_json(m: Measurement, ctx: CarbonContext) -> dict[str, Any]:
-    """The ``--json`` document: energy, provenance, emissions and the carbon context."""
+    """The ``--json`` document: energy, provenance, emissions and the carbon context.
+
+    ``emissions_g`` is on ``energy_basis``: net of idle when an idle baseline was taken, as in a
+    sweep's records, else gross.
+    """
     out: dict[str, Any] = {
         "duration_s": m.duration_s,
         "energy_j": {"total": m.total_j, **m.energy_j},
         "provenance": dict(m.provenance),
-        "emissions_g": ctx.emissions_g(m.total_j),
+        "energy_basis": m.energy_basis,
+        "emissions_g": ctx.emissions_g(m.basis_total_j),
         "carbon_intensity_g_per_kwh": ctx.intensity_g_per_kwh,
         "pue": ctx.pue,
         "carbon": ctx.to_dict(),
@@ -188,11 +193,9 @@ def print_table(m: Measurement, ctx: CarbonContext, console: Console) -> None:
         "total", f"{m.total_j:.4g}", *([f"{m.net_total_j:.4g}"] if net else []), basis, style="bold"
     )
     console.print(table)
-    emissions = ctx.emissions_g(m.total_j)
-    line = f"emissions: {emissions:.4g} gCO2e"
-    if net:
-        line += f" ({ctx.emissions_g(m.net_total_j):.4g} gCO2e net of idle)"
-    console.print(f"{line}, from {basis} energy", soft_wrap=True)
+    emissions = ctx.emissions_g(m.basis_total_j)
+    on = "net of idle" if net else "gross, no idle baseline"
+    console.print(f"emissions: {emissions:.4g} gCO2e ({on}), from {basis} energy", soft_wrap=True)
     console.print(f"carbon intensity: {ctx.describe()}", soft_wrap=True)
     if estimated:
         console.print(

@@ -58,6 +58,7 @@ class CodeCarbonSource:
             "cpu": ("measured" if "Rapl" in cpu_mode else "estimated") + f":codecarbon({cpu_mode})",
             "ram": "estimated:codecarbon(RAM power model)",
         }
+        self.host_wide = ("cpu", "ram")  # machine tracking mode: the whole host's CPU and RAM
         if hardware.get("gpu_count"):
             self.components.insert(1, "gpu")
             self.provenance["gpu"] = "measured:codecarbon(nvml)"

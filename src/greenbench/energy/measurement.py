@@ -66,6 +66,9 @@ class Measurement:
     """Component -> ``measured:rapl`` | ``measured:nvml`` | ``estimated:<method and constants>``."""
     idle_energy_j: dict[str, float] = field(default_factory=dict)
     """Component -> idle power x duration, in joules; empty when no idle baseline was known."""
+    cpu_share: float | None = None
+    """0..1: the share of the host-wide components (and of their idle energy) charged to this
+    window because other metered jobs shared the host (:mod:`.host_ledger`); None: not shared."""
 
     @property
     def total_j(self) -> float:
@@ -81,6 +84,17 @@ class Measurement:
     def net_total_j(self) -> float:
         """Net energy of all components, in joules."""
         return total(self.net_energy_j)
+
+    @property
+    def energy_basis(self) -> str:
+        """``"net"`` when an idle baseline was applied, else ``"gross"``: the basis every figure
+        built on this window uses (a sweep record's ``energy_basis`` follows the same rule)."""
+        return "net" if self.idle_energy_j else "gross"
+
+    @property
+    def basis_total_j(self) -> float:
+        """Total energy on :attr:`energy_basis`, in joules."""
+        return self.net_total_j if self.idle_energy_j else self.total_j
 
     @property
     def estimated(self) -> bool:
@@ -100,4 +114,5 @@ class Measurement:
             "net_energy_j": {"total": self.net_total_j, **self.net_energy_j},
             "idle_energy_j": dict(self.idle_energy_j),
             "provenance": dict(self.provenance),
+            **({"cpu_share": self.cpu_share} if self.cpu_share is not None else {}),
         }

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from greenbench.energy.host_ledger import SHARE_SUFFIX, HostLedger, Share
 from greenbench.energy.measurement import IdleBaseline, Measurement
 from greenbench.energy.sources import AUTO, SOURCES, Source, SourceOptions, factory
 from greenbench.energy.windows import NamedWindows
@@ -27,16 +28,17 @@ class Window:
         self.measurement: Measurement | None = None
 
 
-def _auto_sources(options: SourceOptions) -> list[Source]:
-    """Every hardware source that works, the CPU-time estimate for what none of them covers."""
+def _auto_sources(options: SourceOptions, skipped: dict[str, str]) -> list[Source]:
+    """Every hardware source that works, the CPU-time estimate for what none of them covers;
+    each hardware source that failed goes into ``skipped`` (name -> why)."""
     from greenbench.energy.cpu_time import CpuTimeSource
 
     sources: list[Source] = []
     for name in AUTO_HARDWARE:
         try:
             sources.append(factory(name).build(options))
-        except GreenbenchError:
-            continue
+        except GreenbenchError as exc:
+            skipped[name] = str(exc)
     covered = {c for s in sources for c in s.components}
     missing = tuple(c for c, by in (("cpu", "cpu"), ("ram", "dram")) if by not in covered)
     if missing:
@@ -58,6 +60,12 @@ class EnergyMeter(NamedWindows):
             its children). Hardware counters are device-wide whatever ``pid`` is.
         idle: idle baseline to subtract (default: none until :meth:`calibrate_idle`).
         country: ISO3 code handed to CodeCarbon's tracker (``meter="codecarbon"`` only).
+        host: the host's ledger of metered jobs (:mod:`greenbench.energy.host_ledger`). With
+            one, host-wide components (a source's ``host_wide``: RAPL's ``cpu``/``dram``) are
+            charged this job's share of the host's CPU time whenever another metered job
+            overlaps a window (provenance ``…×cpu-share``), and ``host.exclusive`` makes the
+            meter wait until it is the host's only exclusive meter. None (the default): every
+            window gets the whole counter, as a lone job on the host should.
 
     Example::
 
@@ -74,11 +82,28 @@ class EnergyMeter(NamedWindows):
         idle: IdleBaseline | None = None,
         *,
         country: str | None = None,
+        host: HostLedger | None = None,
     ) -> None:
         options = SourceOptions(pid=pid, country=country)
         self.meter = meter
         self.idle = idle
-        self._sources = _auto_sources(options) if meter == AUTO else [factory(meter).build(options)]
+        self.skipped: dict[str, str] = {}
+        """Hardware source -> why ``auto`` could not use it (empty for a named meter)."""
+        self._sources = (
+            _auto_sources(options, self.skipped)
+            if meter == AUTO
+            else [factory(meter).build(options)]
+        )
+        self.host_wide = {c for s in self._sources for c in getattr(s, "host_wide", ())}
+        """Components that read the whole host rather than the measured processes."""
+        self._host = host if host is not None and (self.host_wide or host.exclusive) else None
+        if self._host is not None:
+            try:
+                self._host.register()
+            except GreenbenchError:
+                self._host = None
+                self.close()
+                raise
 
     @property
     def sources(self) -> list[Source]:
@@ -94,6 +119,7 @@ class EnergyMeter(NamedWindows):
     def window(self, name: str) -> Iterator[Window]:
         """Measure the enclosed block as ``name``; the measurement is set even if it raises."""
         win = Window(name)
+        host = self._host.open_window() if self._host is not None and self.host_wide else None
         t0 = time.perf_counter()
         states = [s.begin() for s in self._sources]
         try:
@@ -104,13 +130,31 @@ class EnergyMeter(NamedWindows):
                 energy.update(source.end(state))
             duration = time.perf_counter() - t0
             idle = self.idle.power_w if self.idle else {}
-            win.measurement = Measurement(
-                name=name,
-                duration_s=duration,
-                energy_j=energy,
-                provenance=self.provenance,
-                idle_energy_j={k: idle[k] * duration for k in energy if k in idle},
+            win.measurement = self._shared(
+                Measurement(
+                    name=name,
+                    duration_s=duration,
+                    energy_j=energy,
+                    provenance=self.provenance,
+                    idle_energy_j={k: idle[k] * duration for k in energy if k in idle},
+                ),
+                self._host.close_window(host) if host is not None else None,
             )
+
+    def _shared(self, m: Measurement, share: Share | None) -> Measurement:
+        """``m`` with its host-wide components (and their idle energy) scaled by ``share``."""
+        if share is None or not share.shared:
+            return m
+        scaled = {k for k in m.energy_j if k in self.host_wide}
+        m.energy_j = {k: v * share.fraction if k in scaled else v for k, v in m.energy_j.items()}
+        m.idle_energy_j = {
+            k: v * share.fraction if k in scaled else v for k, v in m.idle_energy_j.items()
+        }
+        m.provenance = {
+            k: f"{v}{SHARE_SUFFIX}" if k in scaled else v for k, v in m.provenance.items()
+        }
+        m.cpu_share = share.fraction
+        return m
 
     def calibrate_idle(self, seconds: float = 2.0) -> IdleBaseline:
         """Measure static power over ``seconds`` of sleep; store it on :attr:`idle` and return it.
@@ -135,6 +179,9 @@ class EnergyMeter(NamedWindows):
         """Stop the sources' background threads and release devices."""
         for source in self._sources:
             source.close()
+        if self._host is not None:
+            self._host.leave()
+            self._host = None
 
     def __enter__(self) -> EnergyMeter:
         return self

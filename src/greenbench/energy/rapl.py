@@ -114,6 +114,7 @@ class RaplSource:
             self.components += sorted({f"{z.component}:{z.package}" for z in self._zones})
         self._breakdown = multi
         self.provenance = {c: "measured:rapl" for c in self.components}
+        self.host_wide = tuple(self.components)  # sockets, not processes: shared with co-tenants
         self._ticker = Ticker(self._poll, poll_s, "greenbench-rapl-wrap")
         self._ticker.start()
 

@@ -27,6 +27,10 @@ class Source(Protocol):
             ``"X:Y"`` is a breakdown of ``"X"``, see :mod:`greenbench.energy.measurement`).
         provenance: component -> ``"measured:<source>"`` for a hardware counter reading, or
             ``"estimated:<method and constants>"``; never a measurement label on an estimate.
+
+    A source whose components read the whole host rather than the measured processes (RAPL
+    sockets, CodeCarbon's machine mode) also lists them in an optional ``host_wide`` tuple; the
+    meter then shares them between co-located jobs (:mod:`greenbench.energy.host_ledger`).
     """
 
     name: str

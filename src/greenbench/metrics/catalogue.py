@@ -75,6 +75,9 @@ class MetricInfo:
     False for overlap scores (ROUGE, BLEU, CIDEr), efficiency-weighted scores (VES), perplexity."""
     description: str
     """One line: what it is and which library computes it."""
+    partial_credit: bool = False
+    """True when a sample may score between 0 and 1 (VQA's min(#humans agreeing / 3, 1)): the
+    value is then a mean score, and value x samples is not a number of correct answers."""
 
 
 # fmt: off
@@ -98,7 +101,7 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("spice", captioning.spice, "text", UNIT, True, False,
                    "SPICE (pycocoevalcap, needs Java + CoreNLP)"),
         MetricInfo("vqa_accuracy", vqa.vqa_accuracy, "text", UNIT, True, True,
-                   "VQA consensus accuracy"),
+                   "VQA consensus accuracy", partial_credit=True),
         MetricInfo("final_number_match", labels.final_number_match, "text", UNIT, True, True,
                    "exact match of the final number"),
         MetricInfo("accuracy", labels.accuracy, "label", UNIT, True, True,
@@ -129,3 +132,12 @@ def counts_correct(metric_name: str | None) -> bool:
     """
     info = METRICS.get(metric_name) if metric_name else None
     return info is not None and info.counts_correct
+
+
+def scores_0_or_1(metric_name: str | None) -> bool:
+    """Whether every sample of ``metric_name`` scores 0 or 1, so that value x samples is the
+    number of correct answers (the energy per correct answer needs it): :func:`counts_correct`
+    without partial credit. VQA accuracy counts correct answers for the GQI but gives partial
+    credit per sample, so it is False here."""
+    info = METRICS.get(metric_name) if metric_name else None
+    return info is not None and info.counts_correct and not info.partial_credit

@@ -9,6 +9,9 @@ Record versions (``schema`` in the JSON; a record without it is version 1):
 2. per-task figures are no longer stored: they are computed from the set of records a view
    shows (:func:`greenbench.records.per_task.task_figures`) and written into ``results.json``
    and exports only. Every other field is unchanged.
+3. ``emissions_g.total`` is what the whole job emitted: each phase's emissions (one pass, as
+   before) × that phase's ``repeats``; version 2 added one inference pass whatever ``repeats``
+   was. ``energy_gaps`` is new (None for migrated records: not known).
 
 Like the store's schema migrations, this list is append-only: a migration that has shipped is
 never edited, since records in the field were written by it.
@@ -23,6 +26,7 @@ from pydantic import ValidationError
 
 from greenbench.errors import GreenbenchError
 from greenbench.records.schema import SCHEMA_VERSION, JobRecord
+from greenbench.records.values import job_emissions_g
 
 #: The per-task fields a version-1 record stored.
 V1_TASK_FIELDS = ("gqi", "gqi_unit", "gqi_note", "pareto_energy", "pareto_emissions")
@@ -33,8 +37,22 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in V1_TASK_FIELDS}
 
 
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Scale ``emissions_g.total`` to every pass of every phase (:func:`job_emissions_g`)."""
+    emissions = data.get("emissions_g")
+    phases = data.get("phases")
+    if not isinstance(emissions, dict) or not isinstance(phases, dict):
+        return dict(data)
+    per_phase = {k: v for k, v in emissions.items() if k != "total"}
+    repeats = {k: (p or {}).get("repeats") for k, p in phases.items() if isinstance(p, dict)}
+    total = job_emissions_g(per_phase, repeats)
+    if total is None:
+        return dict(data)
+    return {**data, "emissions_g": {**emissions, "total": total}}
+
+
 #: ``MIGRATIONS[i]`` takes a record from version ``i + 1`` to ``i + 2``.
-MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_v1_to_v2]
+MIGRATIONS: list[Callable[[dict[str, Any]], dict[str, Any]]] = [_v1_to_v2, _v2_to_v3]
 
 
 def migrate(data: Mapping[str, Any]) -> dict[str, Any]:

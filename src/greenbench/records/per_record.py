@@ -16,7 +16,7 @@ the fine-tuned one, :func:`attach_cegi` updates the fine-tuned record alone.
 
 from __future__ import annotations
 
-from greenbench.metrics.catalogue import METRICS, counts_correct
+from greenbench.metrics.catalogue import METRICS, scores_0_or_1
 from greenbench.metrics.efficiency import cegi, per_query
 from greenbench.records.cegi_inputs import (
     cegi_metric,
@@ -69,20 +69,26 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
     samples = out.samples or 0
     if out.ok and energy is not None and samples >= 1:
         quality = primary_value(out)
-        correct = None
-        if quality is not None and counts_correct(out.primary_metric):
-            correct = round(quality * samples)
+        correct, notes = _correct_answers(out, quality, samples)
+        if quality is not None and out.higher_is_better is False:
+            notes.append(
+                f"{out.primary_metric} is lower-is-better: quality per kWh would reward "
+                "a worse model, so it is null"
+            )
+            per_kwh_quality = None
+        else:
+            per_kwh_quality = quality
         figures = per_query(
             energy,
             out.emissions_g.get("inference") or 0.0,
             samples,
             correct=correct,
             generated_tokens=out.tokens.generated if out.tokens else None,
-            quality=quality,
+            quality=per_kwh_quality,
         )
         for name in PER_QUERY_FIELDS:
             setattr(out, name, getattr(figures, name))
-        out.index_notes = [*out.index_notes, *figures.notes]
+        out.index_notes = [*out.index_notes, *notes, *figures.notes]
     elif out.ok and samples >= 1 and as_float(out.emissions_g.get("inference")) is not None:
         # estimated in gCO2e directly (param_scaling: garg2025): no energy to divide
         grams = float(out.emissions_g["inference"])  # type: ignore[arg-type]
@@ -90,6 +96,24 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
         out.emissions_per_1k_queries_g = grams / samples * 1000
         out.index_notes = ["inference estimated in gCO2e (garg2025): no energy figures"]
     return attach_cegi(out, base)
+
+
+def _correct_answers(
+    record: JobRecord, quality: float | None, samples: int
+) -> tuple[int | None, list[str]]:
+    """Correct answers of an evaluation (for the energy per correct answer), or None with a
+    note saying why there is no such count."""
+    if quality is None:
+        return None, []
+    if scores_0_or_1(record.primary_metric):
+        return round(quality * samples), []
+    info = METRICS.get(record.primary_metric or "")
+    if info is not None and info.partial_credit:
+        return None, [
+            f"{info.name} gives partial credit per sample: no count of correct answers, "
+            "so no energy per correct answer"
+        ]
+    return None, []
 
 
 def attach_cegi(record: JobRecord, base: JobRecord | None) -> JobRecord:

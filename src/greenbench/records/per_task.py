@@ -53,12 +53,14 @@ TASK_FIELDS = {
 
 
 def lifetime_cost(record: JobRecord, queries: int, *, emissions: bool) -> float | None:
-    """One-off fine-tuning plus ``queries`` × the per-query cost: J, or gCO2e with
-    ``emissions``; None without a per-query figure."""
+    """One-off fine-tuning plus ``queries`` × the per-query cost, both on the record's
+    ``energy_basis``: J, or gCO2e with ``emissions``; None without a per-query figure or when
+    a fine-tuned variant's fine-tuning was not measured."""
     per_query = record.emissions_per_query_g if emissions else record.energy_per_query_j
-    if per_query is None:
+    once = finetune_cost(record, emissions=emissions)
+    if per_query is None or once is None:
         return None
-    return finetune_cost(record, emissions=emissions) + queries * per_query
+    return once + queries * per_query
 
 
 @dataclass(frozen=True)

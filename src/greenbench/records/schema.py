@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 #: Version of the record layout written by this greenbench (``docs/records.md``); records of
 #: earlier versions are migrated on read (:mod:`greenbench.records.migrate`).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class _Open(BaseModel):
@@ -205,7 +205,8 @@ class JobRecord(_Open):
     energy_basis: str | None = None
     """``net`` when an idle baseline was taken, else ``gross``."""
     emissions_g: dict[str, float | None] = Field(default_factory=dict)
-    """gCO2e per phase and ``total``, on the energy basis."""
+    """gCO2e on the energy basis: per phase, one pass of it (inference: the mean over repeats,
+    as ``phases``); ``total``: what the whole job emitted, each phase × its ``repeats``."""
     carbon: Carbon | None = None
     samples: int | None = None
     """Evaluation samples (queries) answered."""
@@ -262,6 +263,12 @@ class JobRecord(_Open):
     # issue 16: latency and throughput
     latency: Latency | None = None
     """Latency and throughput of the inference phase; None for records written before."""
+
+    # Issue 12 (no silent gaps): what the energy figures are known to leave out.
+    energy_gaps: list[str] | None = None
+    """One line per device the job used but no source measured, e.g. ``GPU energy not
+    measured: NVML unavailable (…)``; empty when nothing is known missing, None in records
+    written before schema 3."""
 
     @property
     def ok(self) -> bool:

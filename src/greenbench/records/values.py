@@ -4,6 +4,9 @@ counts correct answers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from greenbench.records.schema import JobRecord, QualityValue
 
 
@@ -37,13 +40,44 @@ def inference_energy_j(record: JobRecord) -> float | None:
     return as_float(energy.get("total"))
 
 
-def finetune_cost(record: JobRecord, *, emissions: bool) -> float:
-    """The one-off cost of fine-tuning: gross energy of the ``finetune`` phase (J), or its
-    emissions (gCO2e) with ``emissions``; 0 when the record has no such phase."""
-    if emissions:
-        return as_float(record.emissions_g.get("finetune")) or 0.0
+def job_emissions_g(per_phase: Mapping[str, Any], repeats: Mapping[str, Any]) -> float | None:
+    """What a job emitted, gCO2e: each phase's one-pass emissions × its repeats (1 when not
+    given); None when a phase's emissions are not a number."""
+    total = 0.0
+    for name, grams in per_phase.items():
+        if not isinstance(grams, (int, float)) or isinstance(grams, bool):
+            return None
+        times = repeats.get(name)
+        total += grams * (times if isinstance(times, int) and times >= 1 else 1)
+    return total
+
+
+def finetune_cost(record: JobRecord, *, emissions: bool) -> float | None:
+    """The one-off cost of fine-tuning on the record's ``energy_basis`` (the basis of its
+    per-query figures, so the two add up): energy of the ``finetune`` phase (J), or its
+    emissions (gCO2e) with ``emissions``. 0 for a variant that is not fine-tuned; None for a
+    fine-tuned variant whose phase was not measured (never 0: that would make it free)."""
     phase = record.phases.get("finetune")
-    return (as_float(phase.energy_j.get("total")) if phase else None) or 0.0
+    if phase is None:
+        return None if record.variant.finetune else 0.0
+    if emissions:
+        return as_float(record.emissions_g.get("finetune"))
+    energy = phase.net_energy_j if record.energy_basis == "net" else phase.energy_j
+    return as_float(energy.get("total"))
+
+
+#: How each ``energy_basis`` is named next to a figure.
+BASIS_LABELS = {"net": "net of idle", "gross": "gross, no idle baseline"}
+
+
+def basis_label(bases: Iterable[str | None]) -> str:
+    """The energy basis of figures built from records with ``bases``, in words: ``"net of
+    idle"``, ``"gross, no idle baseline"``, or a warning when they differ (figures on different
+    bases do not compare)."""
+    found = sorted({b or "unknown" for b in bases})
+    if len(found) == 1:
+        return BASIS_LABELS.get(found[0], f"{found[0]} energy")
+    return "mixed bases (" + " and ".join(found) + "): not comparable"
 
 
 def job_label(record: JobRecord) -> str:

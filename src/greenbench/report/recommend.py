@@ -9,7 +9,10 @@ The rule (documented in ``docs/report.md``):
    quality is within the 95% CI of the best candidate (at least the best's ``ci_low``;
    at most its ``ci_high`` for lower-is-better metrics): statistically as good as the best.
 3. The cost is per query (energy, or emissions with ``max_emissions_g``); with ``queries=N`` it
-   is the lifetime cost of serving N queries, one-off fine-tuning included: E_ft + N × e_query.
+   is the lifetime cost of serving N queries, one-off fine-tuning included: E_ft + N × e_query,
+   both on the record's ``energy_basis`` (net of idle where a baseline was taken); the basis is
+   named in :attr:`Recommendation.cost_name`. A fine-tuned variant whose fine-tuning was not
+   measured has no lifetime cost and is left out, with a reason.
 4. Under a quality constraint the cheapest qualifying candidate is chosen (ties: better quality);
    under a cost constraint the best quality (ties: cheaper). Either way the choice is on the
    Pareto frontier of (quality, cost) of the qualifying candidates; whether it is also on the
@@ -29,8 +32,9 @@ from typing import Any
 from greenbench.errors import GreenbenchError
 from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import lifetime_cost, task_figures
-from greenbench.records.values import finetune_cost, job_label, primary_quality
+from greenbench.records.values import basis_label, finetune_cost, job_label, primary_quality
 from greenbench.report import formatting as fmt
+from greenbench.report.energy_notes import GAP_MARK
 from greenbench.report.provenance import phase_provenance
 from greenbench.report.recommend_reasons import BreakEvenNote, amount, break_even_notes, reasons
 
@@ -50,10 +54,15 @@ class Candidate:
     """Inference energy per query, J."""
     emissions_per_query_g: float | None
     """Inference emissions per query, gCO2e."""
-    finetune_energy_j: float
-    """One-off fine-tuning energy, J (0 when not fine-tuned)."""
-    finetune_emissions_g: float
-    """One-off fine-tuning emissions, gCO2e (0 when not fine-tuned)."""
+    finetune_energy_j: float | None
+    """One-off fine-tuning energy on :attr:`energy_basis`, J (0 when not fine-tuned; None when
+    fine-tuned but not measured)."""
+    finetune_emissions_g: float | None
+    """One-off fine-tuning emissions on :attr:`energy_basis`, gCO2e (0 / None as above)."""
+    energy_basis: str | None
+    """``net`` or ``gross``: the basis of all its energy and emissions figures."""
+    energy_gaps: list[str]
+    """What its energy figures leave out (the record's ``energy_gaps``), e.g. an unmeasured GPU."""
     finetuned: bool
     cost: float
     """The cost minimized, in :attr:`Recommendation.cost_unit`."""
@@ -78,7 +87,7 @@ class Recommendation:
     """The constraint applied, e.g. ``"execution_accuracy >= 0.56 (within the 95% CI of the
     best, large-lm · base)"``."""
     cost_name: str
-    """What is minimized, e.g. ``"energy per query"``."""
+    """What is minimized and on which basis, e.g. ``"energy per query (net of idle)"``."""
     cost_unit: str
     """``"J"`` or ``"gCO2e"``."""
     queries: int | None
@@ -109,6 +118,8 @@ def _candidate_fields(record: JobRecord) -> dict | None:
         "emissions_per_query_g": record.emissions_per_query_g,
         "finetune_energy_j": finetune_cost(record, emissions=False),
         "finetune_emissions_g": finetune_cost(record, emissions=True),
+        "energy_basis": record.energy_basis,
+        "energy_gaps": list(record.energy_gaps or []),
         "finetuned": record.variant.finetune is not None or "finetune" in record.phases,
         "estimated": not provenance.measured,
         "provenance": provenance.describe(),
@@ -155,6 +166,11 @@ def recommend(
     if queries is not None:
         frontier = "lifetime_emissions_g" if by_emissions else "lifetime_energy_j"
     fields = [f for f in map(_candidate_fields, ok) if f and f[per_query_key] is not None]
+    unmeasured = []
+    if queries is not None:  # a lifetime cost needs the one-off cost too
+        once = "finetune_emissions_g" if by_emissions else "finetune_energy_j"
+        unmeasured = [f["label"] for f in fields if f[once] is None]
+        fields = [f for f in fields if f[once] is not None]
     if not fields:
         raise GreenbenchError(
             f"--task {task!r}: no successful job with quality and {per_query_key} to compare"
@@ -205,6 +221,7 @@ def recommend(
     if queries is not None:
         kind = "emissions" if by_emissions else "energy"
         cost_name = f"{kind} for {queries:,} queries, fine-tuning included"
+    cost_name += f" ({basis_label(c.energy_basis for c in candidates)})"
     recommendation = Recommendation(
         task=task,
         metric=metric,
@@ -222,6 +239,16 @@ def recommend(
     recommendation.reasons.extend(
         reasons(recommendation, qualifying, by_quality, unit, best if default_rule else None)
     )
+    recommendation.reasons.extend(
+        f"{GAP_MARK} {c.label}: {gap}; its energy figures are understated."
+        for c in candidates
+        for gap in c.energy_gaps
+    )
+    if unmeasured:
+        recommendation.reasons.append(
+            f"Left out: {', '.join(unmeasured)} (fine-tuning phase not measured, so no cost "
+            f"for {queries:,} queries)."
+        )
     return recommendation
 
 

@@ -37,7 +37,12 @@ def _break_even_note(
     tuned: Candidate, other: Candidate, queries: int | None
 ) -> BreakEvenNote | None:
     """Break-even of fine-tuned ``tuned`` against ``other`` (emissions; None without figures)."""
-    if tuned.emissions_per_query_g is None or other.emissions_per_query_g is None:
+    if None in (
+        tuned.emissions_per_query_g,
+        other.emissions_per_query_g,
+        tuned.finetune_emissions_g,
+        other.finetune_emissions_g,
+    ):
         return None
     # What the fine-tuned variant must repay is the one-off emissions it has beyond the other's
     # (the other may be fine-tuned too); a variant with less one-off cost is ahead from query 1.

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from greenbench.records import JobRecord
 from greenbench.records.values import job_label
+from greenbench.report.energy_notes import energy_notes
 from greenbench.report.tables import COLUMNS, Cell, Leaderboard, leaderboards
 
 ESTIMATED_STYLE = "italic dark_orange"
@@ -74,7 +75,8 @@ def measured_methods(board: Leaderboard) -> list[str]:
 
 def provenance_notes(board: Leaderboard) -> list[str]:
     """Footnotes saying which energy figures of ``board`` are estimated (marked †, with the
-    methods) and which are measured (unmarked, with the counters); one line each, if any."""
+    methods) and which are measured (unmarked, with the counters); one line each, if any; then
+    the energy basis and what the jobs' energy leaves out (:func:`energy_notes`)."""
     notes = []
     if methods := estimated_methods(board):
         notes.append("† estimated: " + "; ".join(methods))
@@ -82,7 +84,7 @@ def provenance_notes(board: Leaderboard) -> list[str]:
         notes.append(
             "energy-derived figures without †: from measured energy (" + "; ".join(counters) + ")"
         )
-    return notes
+    return [*notes, *energy_notes(board)]
 
 
 def leaderboard_table(board: Leaderboard, width: int | None = None) -> Table:

@@ -10,6 +10,7 @@ Shape (all keys but ``models`` and ``tasks`` optional)::
     output_dir: runs/quickstart # where results.db / results.json / report.html go
     location: {country: FRA, region: null, pue: 1.0, carbon_intensity: null}
     meter: auto                 # auto | rapl | nvml | estimate | codecarbon
+    exclusive_host: null        # one metered job per host at a time (null: true for meter: rapl)
     idle_seconds: 5             # idle calibration before the first job (0: none, gross only)
     cooldown_s: 2               # pause between jobs, seconds
     job_timeout_s: 1800         # a job running longer is killed and recorded failed
@@ -91,6 +92,11 @@ class SweepConfig(BaseModel):
     output_dir: str | None = None
     location: Location = Field(default_factory=Location)
     meter: str = "auto"
+    exclusive_host: bool | None = Field(
+        None,
+        description="one metered job per host at a time (None: true when meter is rapl); "
+        "otherwise co-located jobs share host-wide counters by CPU time",
+    )
     idle_seconds: float = Field(5.0, ge=0, description="idle calibration, seconds (0: none)")
     cooldown_s: float = Field(2.0, ge=0, description="pause between jobs, seconds")
     job_timeout_s: float | None = Field(None, gt=0, description="per-job wall-clock limit, s")
@@ -122,6 +128,11 @@ class SweepConfig(BaseModel):
         if value not in meter_names():
             raise ValueError(f"unknown meter {value!r}; allowed: {', '.join(meter_names())}")
         return value
+
+    @property
+    def host_exclusive(self) -> bool:
+        """``exclusive_host`` resolved: given, or true exactly when ``meter`` is ``rapl``."""
+        return self.meter == "rapl" if self.exclusive_host is None else self.exclusive_host
 
     def task(self, name: str) -> TaskEntry:
         """The task entry called ``name``."""

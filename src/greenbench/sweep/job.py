@@ -135,6 +135,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         backend.on_progress = clock
         try:
             _describe(backend, record)
+            _gaps(meter, record)
             if job.variant.finetune is not None:
                 steps.start("finetune", job.variant.finetune.steps)
                 _finetune(job, task, backend, meter, record)
@@ -163,10 +164,14 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
 
 
 def _meter(job: Job) -> EnergyMeter:
+    """The job's meter, registered in the host's ledger: host-wide counters are shared with
+    co-located jobs by CPU time, or the job waits to run alone (``job.exclusive_host``)."""
     from greenbench.energy import EnergyMeter, IdleBaseline
+    from greenbench.energy.host_ledger import HostLedger
 
     idle = IdleBaseline.from_dict(job.idle) if job.idle else None
-    return EnergyMeter(meter=job.meter, idle=idle)
+    host = HostLedger(exclusive=job.exclusive_host)
+    return EnergyMeter(meter=job.meter, idle=idle, host=host)
 
 
 def _load(job: Job) -> Backend:
@@ -184,6 +189,16 @@ def _describe(backend: Backend, record: JobRecord) -> None:
     record.backend = facts
     if facts.get("note"):
         record.model.note = facts["note"]
+
+
+def _gaps(meter: EnergyMeter, record: JobRecord) -> None:
+    """Name what the meter misses of the device the backend loaded on (``energy_gaps``), in
+    the record and in the job's log."""
+    from greenbench.energy.gaps import unmeasured
+
+    record.energy_gaps = unmeasured(meter, (record.backend or {}).get("device"))
+    for gap in record.energy_gaps:
+        print(f"greenbench: {gap}", file=sys.stderr)
 
 
 def _training_pairs(job: Job, task: Task) -> list[tuple[str, str]]:
@@ -334,6 +349,8 @@ def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> Phase:
 
 def _phase(measurements: list[Measurement]) -> Phase:
     """One phase from its windows: mean per component, spread of the totals across repeats."""
+    from greenbench.energy.host_ledger import SHARE_SUFFIX
+
     dicts = [m.to_dict() for m in measurements]
     n = len(dicts)
 
@@ -342,11 +359,16 @@ def _phase(measurements: list[Measurement]) -> Phase:
         return {k: sum(d[key].get(k, 0.0) for d in dicts) / n for k in sorted(keys)}
 
     totals = [d["energy_j"]["total"] for d in dicts]
+    provenance: dict[str, str] = {}
+    for d in dicts:  # a repeat that shared the host with another job says so for the phase
+        for key, method in d["provenance"].items():
+            if key not in provenance or method.endswith(SHARE_SUFFIX):
+                provenance[key] = method
     return Phase(
         duration_s=sum(d["duration_s"] for d in dicts) / n,
         energy_j=mean("energy_j"),
         net_energy_j=mean("net_energy_j"),
-        provenance=dicts[0]["provenance"],
+        provenance=provenance,
         repeats=n,
         total_j_std=statistics.stdev(totals) if n > 1 else None,
         repeat_totals_j=totals,
@@ -363,10 +385,12 @@ def _resources(task: Task) -> dict[str, Any] | None:
 
 
 def _emissions(job: Job, record: JobRecord) -> None:
-    """gCO2e per phase from the record's energy basis and the job's carbon context (for a
-    kind-estimate model with a ``provider``, the provider's); a phase estimated in gCO2e
-    directly (garg2025) keeps its own figure."""
+    """gCO2e per phase (one pass) from the record's energy basis and the job's carbon context
+    (for a kind-estimate model with a ``provider``, the provider's; a phase estimated in gCO2e
+    directly (garg2025) keeps its own figure), and the job's ``total``: every pass of every
+    phase."""
     from greenbench.carbon import CarbonContext, resolve_location
+    from greenbench.records.values import job_emissions_g
 
     provider = job.model.provider if job.model.kind == "estimate" else None
     if provider is not None:
@@ -386,4 +410,5 @@ def _emissions(job: Job, record: JobRecord) -> None:
         else ctx.emissions_g((p.net_energy_j if net else p.energy_j)["total"])
         for name, p in record.phases.items()
     }
-    record.emissions_g = {"total": sum(emissions.values()), **emissions}
+    repeats = {name: p.repeats for name, p in record.phases.items()}
+    record.emissions_g = {"total": job_emissions_g(emissions, repeats), **emissions}

@@ -5,7 +5,8 @@ A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolve
 repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
 The same config therefore gives the same ids whatever the key order, and changing any field
 that affects the result gives new ids. The runtime fields (:data:`RUNTIME_FIELDS`: the id
-itself, sweep name, base job id, ``added_as_base``, idle baseline, adapters directory) are not
+itself, sweep name, base job id, ``added_as_base``, idle baseline, adapters directory,
+``exclusive_host``) are not
 part of the id, so renaming a sweep or recalibrating idle does not redo finished work.
 
 Every fine-tuned variant gets a measured base: the same model, the same variant without
@@ -28,7 +29,7 @@ from greenbench.sweep.config import ModelEntry, SweepConfig, VariantEntry
 
 #: Fields of a :class:`Job` that do not change its result, hence not hashed into its id.
 RUNTIME_FIELDS = frozenset(
-    {"job_id", "sweep", "base_job_id", "added_as_base", "idle", "artifacts_dir"}
+    {"job_id", "sweep", "base_job_id", "added_as_base", "idle", "artifacts_dir", "exclusive_host"}
 )
 
 
@@ -62,6 +63,9 @@ class Job(BaseModel):
     idle: dict[str, Any] | None = Field(None, description="IdleBaseline.to_dict() (runtime)")
     artifacts_dir: str | None = Field(
         None, description="where fine-tuned adapters are saved, as <dir>/<job_id> (runtime)"
+    )
+    exclusive_host: bool = Field(
+        False, description="wait to be the host's only metered job (SweepConfig.host_exclusive)"
     )
 
     def content(self) -> dict[str, Any]:
@@ -165,4 +169,5 @@ def _job(
         repeats=config.repeats,
         carbon=carbon,
         meter=config.meter,
+        exclusive_host=config.host_exclusive,
     ).with_id()

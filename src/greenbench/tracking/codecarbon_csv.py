@@ -47,9 +47,14 @@ J_PER_KWH = 3.6e6
 
 def row(stored: Mapping[str, Any]) -> dict[str, Any]:
     """One emissions.csv row from a stored measurement (``ResultsStore.measurements()`` item:
-    ``id``, ``created_at``, ``measurement``, ``carbon``, ``environment``, ``emissions_g``)."""
+    ``id``, ``created_at``, ``measurement``, ``carbon``, ``environment``, ``emissions_g``).
+
+    Energy and emissions share one basis, the stored emissions' own: net of idle when the
+    window had an idle baseline (``idle_energy_j`` not empty), else gross — what CodeCarbon,
+    which subtracts no idle power, always writes."""
     m = stored["measurement"]
-    energy = {k: float(v) for k, v in m["energy_j"].items() if k != "total"}
+    basis = "net_energy_j" if m.get("idle_energy_j") and m.get("net_energy_j") else "energy_j"
+    energy = {k: float(v) for k, v in m[basis].items() if k != "total" and v is not None}
     top = {k: v for k, v in energy.items() if not is_breakdown(k, energy)}
     duration = float(m["duration_s"])
     gpu = [v for k, v in top.items() if k.startswith("gpu")]
@@ -59,7 +64,7 @@ def row(stored: Mapping[str, Any]) -> dict[str, Any]:
         "gpu": sum(gpu) if gpu else None,
         "ram": sum(ram) if ram else None,
     }
-    total = float(m["energy_j"].get("total", sum(top.values())))
+    total = float(m[basis].get("total", sum(top.values())))
     grams = stored.get("emissions_g")
     carbon, env = stored.get("carbon") or {}, stored.get("environment") or {}
     gpus = env.get("gpus") or []

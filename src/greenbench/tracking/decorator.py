@@ -97,8 +97,8 @@ def measured(
                     raise
                 finally:
                     if window is not None and window.measurement is not None:
-                        data = {**window.measurement.to_dict(), "function": function}
-                        save_window({**data, "error": error}, ctx, out=out, csv=csv)
+                        extra = {"function": function, "error": error}
+                        save_window(window.measurement, ctx, out=out, csv=csv, extra=extra)
 
         return wrapper  # type: ignore[return-value]
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from greenbench.carbon import CarbonContext
+    from greenbench.energy import Measurement
 
 
 def check_outputs(out: str | Path | None, csv: str | Path | None) -> None:
@@ -27,25 +28,28 @@ def check_outputs(out: str | Path | None, csv: str | Path | None) -> None:
 
 
 def save_window(
-    measurement: dict[str, Any],
+    measurement: Measurement,
     ctx: CarbonContext,
     *,
     out: str | Path | None,
     csv: str | Path | None,
     command: list[str] | None = None,
     exit_status: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    """Append ``measurement`` (``Measurement.to_dict()`` plus any extra keys) to the store
-    ``out`` and the CodeCarbon CSV ``csv`` (either may be None); emissions from ``ctx``."""
+    """Append ``measurement`` (stored as ``to_dict()`` plus ``extra`` keys) to the store ``out``
+    and the CodeCarbon CSV ``csv`` (either may be None); emissions from ``ctx`` on the window's
+    energy basis (net of idle when an idle baseline was applied, as a sweep's records)."""
     from greenbench.environment import describe
     from greenbench.store import ResultsStore
     from greenbench.tracking import codecarbon_csv
 
-    emissions = ctx.emissions_g(float(measurement["energy_j"]["total"]))
+    emissions = ctx.emissions_g(measurement.basis_total_j)
+    data = {**measurement.to_dict(), **(extra or {})}
     stored = {
         "id": None,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "measurement": measurement,
+        "measurement": data,
         "carbon": ctx.to_dict(),
         "environment": describe(),
         "emissions_g": emissions,
@@ -53,7 +57,7 @@ def save_window(
     if out is not None:
         with ResultsStore(out) as store:
             stored["id"] = store.add_measurement(
-                command, measurement, stored["carbon"], stored["environment"], exit_status,
+                command, data, stored["carbon"], stored["environment"], exit_status,
                 emissions,
             )  # fmt: skip
     if csv is not None:
