@@ -13,12 +13,13 @@ from greenbench.records.per_record import attach as attach_one
 from greenbench.records.per_task import with_task_fields
 
 
-def attach(records: list[dict]) -> list[dict]:
+def attach(records: list[dict], gqi_unit: str = "kWh") -> list[dict]:
     """The records as ``results.json`` holds them: per-record figures attached against their
-    base, per-task figures over the set."""
+    base, per-task figures over the set (GQI in ``gqi_unit``)."""
     typed = load_records(records)
     by_id = {r.job_id: r for r in typed}
-    return with_task_fields(attach_one(r, by_id.get(r.base_job_id or "")) for r in typed)
+    attached = (attach_one(r, by_id.get(r.base_job_id or "")) for r in typed)
+    return with_task_fields(attached, gqi_unit=gqi_unit)
 
 
 def record(job_id, task="t", quality=0.5, energy=100.0, net=50.0, **extra):
@@ -176,7 +177,7 @@ def test_no_energy_per_correct_answer_for_vqa_partial_credit():
     vqa = record("v", primary_metric="vqa_accuracy", quality=0.6)
     vqa["quality"] = {"vqa_accuracy": {"value": 0.6}}  # e.g. 10 answers, each 2 of 3 humans
     acc = record("a", quality=0.6)
-    v, a = attach([vqa, acc])
+    v, a = attach([vqa, acc], gqi_unit="J")  # joules: these tens of J are far from 1 kWh
     assert v["energy_per_correct_j"] is None  # 0.6 x 10 is not 6 correct answers
     assert any("partial credit" in note for note in v["index_notes"])
     assert v["gqi"] is not None  # still a 0..1 accuracy for the GQI
