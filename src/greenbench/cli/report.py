@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from greenbench.errors import GreenbenchError
+from greenbench.safe_text import for_terminal
 
 #: Formats and the file each writes by default in DIR.
 FORMATS = {
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if to_stdout and args.format == "parquet":
         raise GreenbenchError("--out -: Parquet is binary; give a file name")
     results = load_run(args.dir, all_jobs=args.all_jobs)
+    warn_problems(args.dir, results.problems)
     out = None if to_stdout else Path(args.out or Path(args.dir) / FORMATS[args.format])
     if out is not None and out.is_dir():
         raise GreenbenchError(f"--out {out}: is a directory; give a file name")
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             "csv": lambda: export.to_csv(results.records),
         }[args.format]()
         if to_stdout:
-            sys.stdout.write(text)
+            sys.stdout.write(for_terminal(text) if sys.stdout.isatty() else text)
             return 0
         out.write_text(text, encoding="utf-8")
     if args.format == "md":
@@ -81,3 +83,11 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"wrote {out}")
     return 0
+
+
+def warn_problems(run_dir: str, problems: list[str]) -> None:
+    """One ``greenbench: warning:`` line on stderr per part of the store that could not be read
+    (the rest of the report is still written)."""
+    for problem in problems:
+        line = f"greenbench: warning: {Path(run_dir) / 'results.db'}: {problem}"
+        print(for_terminal(" ".join(line.split())), file=sys.stderr)
