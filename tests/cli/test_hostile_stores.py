@@ -25,7 +25,7 @@ ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x1b]52;c;ZXZpbA==\x1b\\\x9b31m"
 
 @pytest.fixture(autouse=True)
 def _report_commands(monkeypatch):
-    monkeypatch.setattr(cli, "COMMANDS", ["report", "recommend"])
+    monkeypatch.setattr(cli, "COMMANDS", ["report", "recommend", "measure"])
 
 
 @pytest.fixture
@@ -59,6 +59,18 @@ def test_a_foreign_file_is_refused_and_never_written(tmp_path, capsys, kind):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "not a greenbench results store" in err, err
         assert _fingerprint(tmp_path) == before  # same files, same bytes, same mtimes
+
+
+def test_measure_out_refuses_a_foreign_sqlite_file(tmp_path, capsys):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE notes (body TEXT)")
+    conn.commit()
+    conn.close()
+    before = _fingerprint(tmp_path)
+    assert cli.main(["measure", "--out", str(path), "--", "true"]) == 2
+    assert "not a greenbench results store" in capsys.readouterr().err
+    assert _fingerprint(tmp_path) == before
 
 
 def test_report_never_writes_to_the_store(run_dir):
