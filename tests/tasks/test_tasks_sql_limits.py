@@ -116,3 +116,13 @@ def test_released_outcomes_compare_as_the_rows_did(pred, gold, ordered):
     assert (kept_p.seconds, kept_g.seconds) == (0.2, 0.1)
     assert not (kept_p.rows or kept_g.rows)  # no rows are kept
     assert kept_g.error == g.error
+
+
+def test_a_dead_worker_is_named_and_replaced():
+    with SqlSandbox(shop_database()) as box:
+        assert box.run("SELECT COUNT(*) FROM regions").rows == [(5,)]
+        box._worker.kill()  # as the kernel would for a worker past its memory limit
+        box._worker.wait()
+        outcome = box.run("SELECT COUNT(*) FROM regions")
+        assert outcome.rows is None and outcome.error == "query process died (exit status -9)"
+        assert box.run("SELECT COUNT(*) FROM regions").rows == [(5,)]

@@ -83,15 +83,23 @@ class SqlSandbox:
 
     def _start(self) -> subprocess.Popen:
         if self._worker is None:
-            self._worker = subprocess.Popen(
-                [sys.executable, "-I", sql_worker.__file__, str(self._path)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env={"PATH": os.environ.get("PATH", "")},
-                cwd=self._dir,
-            )
+            with open(self._dir / "worker.err", "wb") as err:
+                self._worker = subprocess.Popen(
+                    [sys.executable, "-I", sql_worker.__file__, str(self._path)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=err,
+                    cwd=self._dir,
+                )
         return self._worker
+
+    def _death(self) -> str:
+        """Why the worker ended: its exit status and the last line it wrote to stderr."""
+        assert self._worker is not None
+        status = self._worker.wait()
+        lines = (self._dir / "worker.err").read_text(errors="replace").strip().splitlines()
+        last = f": {lines[-1][:200]}" if lines else ""
+        return f"query process died (exit status {status}{last})"
 
     def _stop(self) -> None:
         if self._worker is not None:
@@ -111,7 +119,7 @@ class SqlSandbox:
                 raise _WorkerGone("timed out")
             chunk = os.read(fd, size - len(data))
             if not chunk:
-                raise _WorkerGone("query process died (memory limit?)")
+                raise _WorkerGone(self._death())
             data += chunk
         return data
 
@@ -127,8 +135,8 @@ class SqlSandbox:
             (size,) = struct.unpack(">I", self._read(fd, 4, deadline))
             rows, seconds, error = marshal.loads(self._read(fd, size, deadline))
         except (_WorkerGone, OSError) as exc:
+            reason = str(exc) if isinstance(exc, _WorkerGone) else self._death()
             self._stop()
-            reason = str(exc) if isinstance(exc, _WorkerGone) else "query process died"
             return None, time.monotonic() - start, reason
         return rows, seconds, error
 
