@@ -38,8 +38,10 @@ def _commands(run_dir: Path) -> list[list[str]]:
     return [*reports, ["recommend", str(run_dir), "--task", "text-to-sql"]]
 
 
-def _fingerprint(directory: Path) -> dict[str, tuple[bytes, int]]:
-    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(directory.iterdir())}
+def _fingerprint(path: Path) -> dict[str, tuple[bytes, int]]:
+    """Bytes and mtime of ``path``, or of every file in it when it is a directory."""
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "text"])
@@ -112,6 +114,19 @@ def test_a_store_whose_wal_was_deleted_still_reports(run_dir, capsys):
     assert cli.main(["report", str(run_dir), "--format", "json", "--out", "-"]) == 0
     ids = {r["job_id"] for r in json.loads(capsys.readouterr().out)}
     assert {r["job_id"] for r in rf.records()} <= ids  # the committed, checkpointed jobs
+
+
+def test_a_store_whose_wal_index_cannot_be_opened_is_recovered_on_a_copy(run_dir, capsys):
+    _crash_while_writing(run_dir)
+    shm = run_dir / "results.db-shm"
+    shm.unlink()
+    shm.symlink_to(run_dir / "no-such-dir" / "shm")  # SQLite cannot open the WAL index
+    before = _fingerprint(run_dir / "results.db")
+    assert cli.main(["report", str(run_dir), "--format", "json", "--out", "-"]) == 0
+    ids = {r["job_id"] for r in json.loads(capsys.readouterr().out)}
+    assert "j-late" in ids and "j-small" in ids  # the WAL's job too
+    assert _fingerprint(run_dir / "results.db") == before
+    assert shm.is_symlink() and not (run_dir / "no-such-dir").exists()
 
 
 def _set_record(run_dir: Path, job_id: str, text: str) -> None:

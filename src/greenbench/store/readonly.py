@@ -128,6 +128,7 @@ def open_readonly(path: str | Path) -> sqlite3.Connection:
             conn.close()
             if not sidecars:
                 raise
+            # e.g. a -shm that cannot be opened: recover a private copy instead
             conn = _recovered_copy(p)
             version, tables = _signature(conn)
     except sqlite3.DatabaseError as exc:
