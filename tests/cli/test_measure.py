@@ -120,6 +120,16 @@ def test_out_appends_runs(tmp_path, capfd):
         (["--pue", "-1", "--", "true"], "--pue must be >= 1.0"),
         (["--carbon-intensity", "-3", "--", "true"], "--carbon-intensity must be >= 0"),
         (["--idle-seconds", "soon", "--", "true"], "--idle-seconds must be a number"),
+        # Absurd numbers (issue 13): refused before anything runs.
+        (["--idle-seconds", "1e308", "--", "true"], "--idle-seconds must be between 0 and 3600"),
+        (["--idle-seconds", "inf", "--", "true"], "--idle-seconds must be between 0 and 3600"),
+        (["--idle-seconds", "nan", "--", "true"], "--idle-seconds must be between 0 and 3600"),
+        (["--idle-seconds", "-1", "--", "true"], "--idle-seconds must be between 0 and 3600"),
+        (["--pue", "1e308", "--", "true"], "--pue must be <= 10"),
+        (["--pue", "inf", "--", "true"], "--pue must be a finite number"),
+        (["--pue", "nan", "--", "true"], "--pue must be a finite number"),
+        (["--carbon-intensity", "inf", "--", "true"], "--carbon-intensity must be a finite"),
+        (["--carbon-intensity", "1e9", "--", "true"], "--carbon-intensity must be <= 2000"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capfd, args, message):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -97,13 +98,23 @@ class CarbonContext:
         return asdict(self)
 
 
+#: Largest PUE accepted: the worst data centres surveyed report about 2.5–3; 10 allows for
+#: unusual sites while refusing typos and absurd values.
+MAX_PUE = 10.0
+#: Largest grid intensity accepted, in gCO2e/kWh: lignite, the dirtiest fuel, emits ~1,200.
+MAX_INTENSITY_G_PER_KWH = 2000.0
+
+
 def _number(value: str | float | None, what: str) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         raise GreenbenchError(f"{what} must be a number (got {value!r})") from None
+    if not math.isfinite(number):
+        raise GreenbenchError(f"{what} must be a finite number (got {value!r})")
+    return number
 
 
 def resolve_location(
@@ -123,7 +134,8 @@ def resolve_location(
         pue: power usage effectiveness (``--pue``; env ``GREENBENCH_PUE``), >= 1; default 1.0.
 
     Raises:
-        GreenbenchError: unknown country or region, intensity < 0, PUE < 1, non-numbers.
+        GreenbenchError: unknown country or region, intensity outside [0, 2000], PUE outside
+            [1, 10], non-numbers, nan or inf.
     """
     env = os.environ
     flag = {"country": "--country", "region": "--region"}
@@ -145,9 +157,15 @@ def resolve_location(
     pue_value = 1.0 if pue_value is None else pue_value
     if not pue_value >= 1.0:
         raise GreenbenchError(f"{pue_what} must be >= 1.0 (got {pue_value:g})")
+    if pue_value > MAX_PUE:
+        raise GreenbenchError(f"{pue_what} must be <= {MAX_PUE:g} (got {pue_value:g})")
     override = _number(intensity, intensity_what)
     if override is not None and not override >= 0:
         raise GreenbenchError(f"{intensity_what} must be >= 0 gCO2e/kWh (got {override:g})")
+    if override is not None and override > MAX_INTENSITY_G_PER_KWH:
+        raise GreenbenchError(
+            f"{intensity_what} must be <= {MAX_INTENSITY_G_PER_KWH:g} gCO2e/kWh (got {override:g})"
+        )
 
     table = grid_table()
     row: GridRow | None = None

@@ -14,6 +14,7 @@ import sys
 
 from greenbench import __version__
 from greenbench.errors import GreenbenchError
+from greenbench.safe_text import for_terminal
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = ["run", "eval", "measure", "meters", "tasks", "score", "report", "recommend", "zoo"]
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     except GreenbenchError as exc:
         if args.debug:
             raise
-        print(f"greenbench: error: {exc}", file=sys.stderr)
+        print(for_terminal(f"greenbench: error: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("greenbench: interrupted", file=sys.stderr)

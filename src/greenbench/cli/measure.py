@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -85,34 +86,73 @@ def _command(args: argparse.Namespace) -> list[str]:
     return cmd
 
 
+#: Longest idle calibration accepted by ``--idle-seconds``, in seconds (one hour).
+MAX_IDLE_S = 3600.0
+#: Signals sent to greenbench that are passed on to the command's whole process group.
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _idle_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise GreenbenchError(f"--idle-seconds must be a number (got {text!r})") from None
-    if not value >= 0:
-        raise GreenbenchError(f"--idle-seconds must be >= 0 (got {text!r})")
+    if not 0 <= value <= MAX_IDLE_S:  # also refuses nan and inf
+        raise GreenbenchError(f"--idle-seconds must be between 0 and {MAX_IDLE_S:g} (got {text!r})")
     return value
 
 
-def _run_child(cmd: list[str], stdout_to_stderr: bool) -> int:
-    """Run ``cmd``; its exit status (128 + N when killed by signal N)."""
+def _terminal_fd() -> int | None:
+    """stdin's descriptor when it is a terminal whose foreground group is ours, else None."""
     try:
-        proc = subprocess.Popen(cmd, stdout=2 if stdout_to_stderr else None)
+        fd = sys.stdin.fileno()
+        return fd if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _give_terminal(fd: int | None, pgid: int) -> None:
+    """Make ``pgid`` the terminal's foreground group, as a shell does for a job it starts."""
+    if fd is None:
+        return
+    previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # we may be in the background now
+    try:
+        os.tcsetpgrp(fd, pgid)
+    except OSError:
+        pass
+    finally:
+        signal.signal(signal.SIGTTOU, previous)
+
+
+def _run_child(cmd: list[str], stdout_to_stderr: bool) -> int:
+    """Run ``cmd`` in its own process group; its exit status (128 + N when killed by signal N,
+    as shells report it).
+
+    SIGINT, SIGTERM and SIGHUP sent to greenbench go to the command's whole group (its children
+    too) and greenbench waits for the command to end. On a terminal, the command's group becomes
+    the foreground group while it runs (Ctrl-C and terminal input reach it directly), and
+    greenbench's group gets the terminal back after."""
+    terminal = _terminal_fd()
+    try:
+        proc = subprocess.Popen(cmd, stdout=2 if stdout_to_stderr else None, process_group=0)
     except OSError as exc:
         raise GreenbenchError(f"cannot run {cmd[0]!r}: {exc.strerror or exc}") from None
-    # SIGTERM to greenbench is passed on, so CMD is not orphaned; Ctrl-C reaches CMD directly
-    # (same process group) and greenbench waits for it to finish.
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in FORWARDED}
     try:
-        while True:
-            try:
-                status = proc.wait()
-                break
-            except KeyboardInterrupt:
-                continue
+        _give_terminal(terminal, proc.pid)
+        if terminal is not None:  # it may have stopped on a terminal read before the handover
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGCONT)
+        status = proc.wait()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        _give_terminal(terminal, os.getpgrp())
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 128 - status if status < 0 else status
 
 

@@ -6,7 +6,10 @@ import argparse
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from greenbench.safe_text import for_terminal
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -39,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("available")
     table.add_column("details")
     for name, ok, why in found:
-        table.add_row(name, "[green]yes[/]" if ok else "[red]no[/]", why)
+        table.add_row(
+            escape(for_terminal(name)),
+            "[green]yes[/]" if ok else "[red]no[/]",
+            escape(for_terminal(why)),
+        )
     Console().print(table)
     return 0

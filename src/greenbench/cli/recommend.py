@@ -8,6 +8,9 @@ import json
 from rich.console import Console
 from rich.text import Text
 
+from greenbench.cli.report import warn_problems
+from greenbench.safe_text import for_terminal
+
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Add the ``recommend`` subcommand."""
@@ -53,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from greenbench.report import load_run, recommend
 
     results = load_run(args.dir)
+    warn_problems(args.dir, results.problems)
     rec = recommend(
         results.records,
         args.task,
@@ -65,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rec.to_dict(), indent=2, ensure_ascii=False))
         return 0
     console = Console()
-    console.print(Text(f"{rec.chosen.label}  ({rec.chosen.job_id})", style="bold green"))
+    label = for_terminal(f"{rec.chosen.label}  ({rec.chosen.job_id})")
+    console.print(Text(label, style="bold green"))
     for reason in rec.reasons:
-        console.print(Text(f"• {reason}"))
+        console.print(Text(for_terminal(f"• {reason}")))
     return 0

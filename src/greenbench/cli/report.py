@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from greenbench.errors import GreenbenchError
+from greenbench.safe_text import for_terminal
 
 #: Formats and the file each writes by default in DIR.
 FORMATS = {
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if to_stdout and args.format == "parquet":
         raise GreenbenchError("--out -: Parquet is binary; give a file name")
     results = load_run(args.dir, all_jobs=args.all_jobs)
+    warn_problems(args.dir, results.problems)
     if args.study and args.format in ("md", "csv"):
         return _study(args, results)
     if args.study and args.format != "html":
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             ),
         }[args.format]()
         if to_stdout:
-            sys.stdout.write(text)
+            sys.stdout.write(for_terminal(text) if sys.stdout.isatty() else text)
             return 0
         out.write_text(text, encoding="utf-8")
     if args.format == "md":
@@ -206,7 +208,7 @@ def _measurements(args: argparse.Namespace) -> int:
             f"--format {fmt}: {args.dir} is a file of measurements; use md, csv, json or "
             "codecarbon-csv"
         )
-    with ResultsStore(check_path(args.dir)) as store:
+    with ResultsStore.open_readonly(check_path(args.dir)) as store:
         stored = store.measurements()
     if not stored:
         raise GreenbenchError(f"{args.dir}: holds no measurements")
@@ -228,3 +230,11 @@ def _measurements(args: argparse.Namespace) -> int:
     out.write_text(text, encoding="utf-8")
     print(f"wrote {out}")
     return 0
+
+
+def warn_problems(run_dir: str, problems: list[str]) -> None:
+    """One ``greenbench: warning:`` line on stderr per part of the store that could not be read
+    (the rest of the report is still written)."""
+    for problem in problems:
+        line = f"greenbench: warning: {Path(run_dir) / 'results.db'}: {problem}"
+        print(for_terminal(" ".join(line.split())), file=sys.stderr)

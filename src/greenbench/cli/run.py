@@ -37,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-retries", type=int, default=None, metavar="N", help="Ray: retries per job"
     )
+    parser.add_argument(
+        "--max-jobs",
+        type=_positive,
+        metavar="N",
+        help="refuse a plan of more than N jobs (default 10000)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
     mlflow_option.add_argument(parser)
     parser.set_defaults(func=run)
@@ -64,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
     from greenbench.sweep.executors import build_executor
     from greenbench.sweep.runner import Overrides, prepare, run_sweep
 
-    overrides = Overrides(limit=args.limit, repeats=args.repeats, country=args.country)
+    overrides = Overrides(
+        limit=args.limit, repeats=args.repeats, country=args.country, max_jobs=args.max_jobs
+    )
     config, jobs = prepare(args.config, overrides)
     out = Path(args.out or config.output_dir or Path("runs") / config.name)
     console = Console(stderr=True)

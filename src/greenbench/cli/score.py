@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from greenbench.errors import GreenbenchError
+from greenbench.safe_text import for_terminal
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -74,23 +75,22 @@ def run(args: argparse.Namespace) -> int:
         }
         print(json.dumps(out, indent=2))
         return 0
-    table = Table(title=f"{escape(task.name)}: {len(samples)} samples")
+    table = Table(title=f"{escape(for_terminal(task.name))}: {len(samples)} samples")
     for column in ("metric", "value", "95% CI", "better"):
         table.add_column(column)
     for name, m in result.metrics.items():
         label = f"[bold]{name}[/]" if name == task.spec.primary_metric else name
         better = "higher" if m.higher_is_better else "lower"
         if m.unavailable:
-            table.add_row(label, "unavailable", escape(m.unavailable), better)
+            table.add_row(label, "unavailable", escape(for_terminal(m.unavailable)), better)
         else:
             table.add_row(label, _fmt(m.value), f"[{_fmt(m.ci_low)}, {_fmt(m.ci_high)}]", better)
     console = Console()
     console.print(table)
     if result.missing:
         shown = ", ".join(result.missing[:10]) + (" …" if len(result.missing) > 10 else "")
-        console.print(
-            f"{len(result.missing)} samples had no prediction (scored wrong): {escape(shown)}"
-        )
+        shown = escape(for_terminal(shown))
+        console.print(f"{len(result.missing)} samples had no prediction (scored wrong): {shown}")
     if unknown:
         console.print(f"{len(unknown)} predictions matched no sample id and were ignored")
     if result.sandbox:

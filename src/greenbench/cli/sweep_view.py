@@ -23,6 +23,8 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from greenbench.safe_text import for_terminal
+
 if TYPE_CHECKING:
     from greenbench.models.base import Step
     from greenbench.sweep.plan import Job
@@ -49,7 +51,7 @@ def plan_table(jobs: Sequence[Job], done: set[str] | None = None) -> Table:
             notes.append("done")
         samples = str(job.limit) if job.limit else "all"
         row = (job.job_id, job.model.name, job.variant.name, job.task, samples, "; ".join(notes))
-        table.add_row(*(Text(str(cell)) for cell in row))
+        table.add_row(*(Text(for_terminal(cell)) for cell in row))
     return table
 
 
@@ -86,8 +88,10 @@ class SweepProgress:
     def sweep_started(self, name: str, outcome: SweepOutcome, todo: Sequence[Job]) -> None:
         self.console.print(
             Text(
-                f"sweep {name!r}: {outcome.planned} jobs, {outcome.skipped} already done, "
-                f"{len(todo)} to run -> {outcome.out_dir}"
+                for_terminal(
+                    f"sweep {name!r}: {outcome.planned} jobs, {outcome.skipped} already done, "
+                    f"{len(todo)} to run -> {outcome.out_dir}"
+                )
             )
         )
         if outcome.stale:
@@ -130,11 +134,12 @@ class SweepProgress:
         self._answered[job.job_id] = expected
         if record.get("status") != "ok":
             self.console.print(
-                Text.assemble(("failed", "red"), f" {job.label}: {record.get('error')}")
+                Text.assemble(
+                    ("failed", "red"), for_terminal(f" {job.label}: {record.get('error')}")
+                )
             )
 
 
 def _plain(text: str) -> str:
-    """``text`` for a bar description (rich markup): control characters (terminal escapes)
-    replaced, markup escaped."""
-    return escape("".join(ch if ch.isprintable() else "?" for ch in str(text)))
+    """``text`` for a bar description (rich markup): terminal escapes removed, markup escaped."""
+    return escape(for_terminal(text))

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from greenbench.errors import GreenbenchError
+from greenbench.safe_text import for_terminal
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -137,10 +138,12 @@ def run(args: argparse.Namespace) -> int:
         metrics = ", ".join([f"[bold]{primary}[/]", *(n for n in names if n != primary)])
         src = d["sources"]
         sources = [
-            f"{k}: {escape(str(v))}" + (" (default)" if k == src["default"] else "")
+            f"{k}: {escape(for_terminal(v))}" + (" (default)" if k == src["default"] else "")
             for k, v in src.items()
             if k != "default"
         ]
-        table.add_row(escape(d["name"]), d["output_type"], metrics, "\n".join(sources))
+        table.add_row(
+            escape(for_terminal(d["name"])), d["output_type"], metrics, "\n".join(sources)
+        )
     Console().print(table)
     return 0

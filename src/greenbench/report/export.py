@@ -28,6 +28,7 @@ from greenbench.report.provenance import (
 )
 from greenbench.report.tables import COLUMNS, Cell, leaderboards
 from greenbench.report.terminal import provenance_notes
+from greenbench.safe_text import replace_surrogates
 
 #: Columns of the long table, in order.
 LONG_COLUMNS = [
@@ -95,7 +96,8 @@ def long_rows(
     """One dict per job × figure with the keys of :data:`LONG_COLUMNS`.
 
     ``provenance`` is ``measured``, ``estimated`` or ``unknown`` for energy-derived figures and
-    empty for quality and counts; ``method`` lists the provenance strings behind it.
+    empty for quality and counts; ``method`` lists the provenance strings behind it. Lone
+    surrogates in strings are replaced (``safe_text``), so CSV and Parquet can encode them.
     """
     typed = load_records(records)
     figures = task_figures(typed, gqi_unit=gqi_unit)
@@ -122,7 +124,9 @@ def long_rows(
                     "method": "; ".join(prov.methods) if prov else "",
                 }
             )
-    return rows
+    return [
+        {k: replace_surrogates(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows
+    ]
 
 
 def to_json(
@@ -130,12 +134,10 @@ def to_json(
 ) -> str:
     """The job records as a JSON list with their per-task figures (the format of
     ``results.json``, ``docs/records.md``)."""
-    return (
-        json.dumps(
-            with_task_fields(records, gqi_unit=gqi_unit), indent=2, ensure_ascii=False, default=str
-        )
-        + "\n"
+    text = json.dumps(
+        with_task_fields(records, gqi_unit=gqi_unit), indent=2, ensure_ascii=False, default=str
     )
+    return replace_surrogates(text) + "\n"
 
 
 #: First characters that make a spreadsheet read a CSV cell as a formula.
@@ -231,4 +233,4 @@ def to_markdown(
             error = record.error or "no error recorded"
             parts.append(f"- failed: `{_md(record.job_id)}` {_md(error)}")
         parts.append("")
-    return "\n".join(parts)
+    return replace_surrogates("\n".join(parts))

@@ -34,6 +34,7 @@ from greenbench.report.provenance import combine
 from greenbench.report.recommend import recommend
 from greenbench.report.studies import study_tables
 from greenbench.report.tables import Leaderboard, leaderboards
+from greenbench.safe_text import replace_surrogates
 
 #: Characters that could end a ``<script>`` element or a JavaScript string early, as JSON escapes.
 _SCRIPT_ESCAPES = {
@@ -338,7 +339,8 @@ def render_html(
         # by the browser even if escaping ever failed.
         "script_hashes": Markup(f"{plotly_hash} {_csp_hash(script)}"),
     }
-    return _environment().get_template("report.html.j2").render(context)
+    # Lone surrogates (from JSON escapes in a record) cannot be written as UTF-8.
+    return replace_surrogates(_environment().get_template("report.html.j2").render(context))
 
 
 def write_html(

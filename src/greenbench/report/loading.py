@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,9 @@ class RunResults:
     """Sweep-level information (``environment``, ``config``, ``carbon``…); may be empty."""
     hidden: int = 0
     """Jobs in the store left out: those of an earlier, different config of the directory."""
+    problems: list[str] = field(default_factory=list)
+    """One line per part of the store that could not be read (a damaged page, an invalid
+    record, naming the job); the rest is shown without it."""
 
 
 def load_run(run_dir: str | Path, *, all_jobs: bool = False) -> RunResults:
@@ -30,21 +34,36 @@ def load_run(run_dir: str | Path, *, all_jobs: bool = False) -> RunResults:
     has no plan (a store written outside a sweep).
 
     Raises:
-        GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``, or a
-            stored record is invalid or of a newer version.
+        GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``, the file
+            is not a greenbench store or of a newer version. The store is opened read-only and
+            never written; records that cannot be read are left out and listed in
+            ``problems``.
     """
     path = Path(run_dir) / "results.db"
     if not path.is_file():
         raise GreenbenchError(
             f"{run_dir}: no results.db here; give the --out directory of a `greenbench run`"
         )
-    with ResultsStore(path) as store:
-        stored = store.records()
-        meta = store.meta() or {}
+    problems: list[str] = []
+    with ResultsStore.open_readonly(path) as store:
+        stored, problems = store.readable_records()
+        try:
+            meta = store.meta() or {}
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            meta = {}
+            problems.append(f"sweep metadata unreadable ({exc})")
         plan = meta.get("plan")
         records = stored
         if not all_jobs and isinstance(plan, list):
             planned = set(plan)
             records = [r for r in stored if r.job_id in planned]
-        samples = {r.job_id: store.samples(r.job_id) for r in records}
-    return RunResults(records, samples, dict(meta), hidden=len(stored) - len(records))
+        samples: dict[str, list[dict]] = {}
+        for r in records:
+            try:
+                samples[r.job_id] = store.samples(r.job_id)
+            except (sqlite3.DatabaseError, ValueError) as exc:
+                samples[r.job_id] = []
+                problems.append(f"job {r.job_id}: per-sample logs unreadable ({exc})")
+    return RunResults(
+        records, samples, dict(meta), hidden=len(stored) - len(records), problems=problems
+    )

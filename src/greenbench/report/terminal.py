@@ -21,6 +21,7 @@ from greenbench.records import JobRecord
 from greenbench.records.values import job_label
 from greenbench.report.energy_notes import energy_notes
 from greenbench.report.tables import COLUMNS, Cell, Leaderboard, leaderboards
+from greenbench.safe_text import for_terminal
 
 ESTIMATED_STYLE = "italic dark_orange"
 #: Columns left out on a narrow terminal, first to go first.
@@ -43,9 +44,9 @@ _SHORT = {
 def _cell(value: object) -> Text:
     if isinstance(value, Cell):
         if value.estimated:
-            return Text(f"{value.text}†", style=ESTIMATED_STYLE)
-        return Text(value.text)
-    return Text(str(value))
+            return Text(f"{for_terminal(value.text)}†", style=ESTIMATED_STYLE)
+        return Text(for_terminal(value.text))
+    return Text(for_terminal(value))
 
 
 def _methods(board: Leaderboard, *, estimated: bool) -> list[str]:
@@ -108,7 +109,9 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> Table:
 def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
     direction = "higher" if board.higher_is_better else "lower"
     table = Table(
-        title=Text(f"{board.task} — {board.metric} ({direction} is better)", style="bold"),
+        title=Text(
+            for_terminal(f"{board.task} — {board.metric} ({direction} is better)"), style="bold"
+        ),
         title_justify="left",
         header_style="bold",
         box=box.SIMPLE_HEAD,
@@ -125,7 +128,7 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
             cells[1].append(" ★", style="yellow")
         table.add_row(*cells)
     notes = ["★ on the Pareto frontier (quality vs energy per query)", *provenance_notes(board)]
-    table.caption = Text("\n".join(notes))
+    table.caption = Text(for_terminal("\n".join(notes)))
     table.caption_justify = "left"
     return table
 
@@ -145,7 +148,7 @@ def print_leaderboard(
             console.print(leaderboard_table(board, console.width))
         for record in board.failed:
             line = Text("failed: ", style="bold red")
-            line.append(f"{board.task} · {job_label(record)} ({record.job_id}): ")
-            line.append(record.error or "no error recorded")
+            line.append(for_terminal(f"{board.task} · {job_label(record)} ({record.job_id}): "))
+            line.append(for_terminal(record.error or "no error recorded"))
             console.print(line)
         console.print()

@@ -22,6 +22,7 @@ from typing import Any
 from greenbench.errors import GreenbenchError
 from greenbench.records import JobRecord, load_record
 from greenbench.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from greenbench.store.readonly import check_version, is_greenbench, open_readonly, read_records
 
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT_S = 30.0
@@ -51,12 +52,16 @@ def check_path(path: str | Path) -> Path:
             conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
             try:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
             finally:
                 conn.close()
         except sqlite3.DatabaseError as exc:
             raise GreenbenchError(f"{p}: not a greenbench results store ({exc})") from None
-        _check_version(p, version)
+        if tables and not is_greenbench(version, tables):  # an empty SQLite file may be used
+            raise GreenbenchError(
+                f"{p}: not a greenbench results store (an SQLite file with other tables)"
+            )
+        check_version(p, version)
     else:
         parent = p.parent
         while not parent.exists():
@@ -64,14 +69,6 @@ def check_path(path: str | Path) -> Path:
         if not parent.is_dir():
             raise GreenbenchError(f"{p}: {parent} is not a directory")
     return p
-
-
-def _check_version(path: Path, version: int) -> None:
-    if version > SCHEMA_VERSION:
-        raise GreenbenchError(
-            f"{path}: results store has schema version {version}, newer than this greenbench "
-            f"understands ({SCHEMA_VERSION}); upgrade greenbench"
-        )
 
 
 class ResultsStore:
@@ -95,6 +92,15 @@ class ResultsStore:
             if isinstance(exc, GreenbenchError):
                 raise
             raise GreenbenchError(f"{self.path}: cannot open results store ({exc})") from None
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> ResultsStore:
+        """Open an existing store for reading only (``store.readonly``): the file is never
+        written; a file that is not a greenbench store is a one-line GreenbenchError."""
+        store = cls.__new__(cls)
+        store.path = Path(path)
+        store._conn = open_readonly(store.path)
+        return store
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -122,7 +128,7 @@ class ResultsStore:
     def _migrate(self, target: int) -> None:
         with self._transaction() as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            _check_version(self.path, version)
+            check_version(self.path, version)
             for index in range(version, target):
                 for statement in MIGRATIONS[index].split(";"):
                     if statement.strip():
@@ -283,6 +289,13 @@ class ResultsStore:
                 "SELECT record FROM jobs WHERE status = ? ORDER BY seq", (status,)
             ).fetchall()
         return [load_record(json.loads(r[0])) for r in rows]
+
+    def readable_records(self) -> tuple[list[JobRecord], list[str]]:
+        """Every record that loads, and one line per job that does not (``read_records``)."""
+        try:
+            return read_records(self._conn)
+        except GreenbenchError as exc:
+            raise GreenbenchError(f"{self.path}: {exc}") from None
 
     def jobs(self, status: str | None = None) -> list[dict[str, Any]]:
         """:meth:`records` as JSON (:meth:`JobRecord.to_json`)."""

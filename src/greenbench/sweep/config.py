@@ -32,12 +32,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from greenbench.energy import meter_names
 from greenbench.errors import GreenbenchError
 from greenbench.models.spec import ModelSpec, Variant
+from greenbench.sweep.config_limits import (
+    check_name,
+    check_output_dir,
+    load_yaml,
+    read_config_text,
+)
 
 #: The packaged config ``greenbench run`` uses when given none.
 DEFAULT_CONFIG = "quickstart.yaml"
@@ -121,6 +126,16 @@ class SweepConfig(BaseModel):
         if isinstance(value, list):
             return [{"name": item} if isinstance(item, str) else item for item in value]
         return value
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        return check_name(value)
+
+    @field_validator("output_dir")
+    @classmethod
+    def _inside(cls, value: str | None) -> str | None:
+        return check_output_dir(value)
 
     @field_validator("meter")
     @classmethod
@@ -248,14 +263,9 @@ def load_config(path: str | Path | None = None) -> tuple[SweepConfig, str]:
         file = Path(path)
         if not file.is_file():
             raise GreenbenchError(f"{origin}: no such config file")
-        text = file.read_text(encoding="utf-8")
+        text = read_config_text(file, origin)
         name = file.stem
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise GreenbenchError(f"{origin}:{where}: not valid YAML") from None
+    data = load_yaml(text, origin)
     if isinstance(data, dict):
         data.setdefault("name", name)
     return parse_config(data, origin), origin

@@ -24,8 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from greenbench.errors import GreenbenchError
 from greenbench.models.spec import ModelSpec, Variant
 from greenbench.sweep.config import ModelEntry, SweepConfig, VariantEntry
+from greenbench.sweep.config_limits import DEFAULT_MAX_JOBS
 
 #: Fields of a :class:`Job` that do not change its result, hence not hashed into its id.
 RUNTIME_FIELDS = frozenset(
@@ -171,3 +173,44 @@ def _job(
         meter=config.meter,
         exclusive_host=config.host_exclusive,
     ).with_id()
+
+
+def _pairs(config: SweepConfig) -> list[tuple[ModelEntry, list[VariantEntry], VariantEntry, str]]:
+    """Every listed (model, variant, task) of ``config``, with the model's variant list."""
+    out = []
+    for model in config.models:
+        listed = model.variants if model.variants is not None else config.variants
+        tasks = [t.name for t in config.tasks if model.tasks is None or t.name in model.tasks]
+        for entry in listed:
+            out.extend(
+                (model, listed, entry, t) for t in tasks if entry.tasks is None or t in entry.tasks
+            )
+    return out
+
+
+def count_jobs(config: SweepConfig, limit: int) -> int:
+    """How many jobs :func:`expand` makes, without building them; counting stops early (with a
+    result above ``limit``) once the listed pairs alone pass ``limit``."""
+    pairs = _pairs(config)
+    if len(pairs) > limit or not any(e.finetune for _, _, e, _ in pairs):
+        return len(pairs)
+    keys: set[tuple[str, str, str]] = set()
+    for model, listed, entry, task in pairs:
+        variant = _variant(entry)
+        keys.add((model.name, variant.model_dump_json(), task))
+        if variant.finetune is not None:
+            base = _base_variant(variant, listed)
+            keys.add((model.name, base.model_dump_json(), task))
+    return len(keys)
+
+
+def check_plan_size(config: SweepConfig, origin: str, max_jobs: int | None) -> None:
+    """Refuse, before building any job, a plan of more than ``max_jobs`` jobs (None:
+    ``DEFAULT_MAX_JOBS``, 10,000; ``greenbench run --max-jobs N``)."""
+    limit = DEFAULT_MAX_JOBS if max_jobs is None else max_jobs
+    jobs = count_jobs(config, limit)
+    if jobs > limit:
+        raise GreenbenchError(
+            f"{origin}: plans {jobs} jobs, more than the limit of {limit}; "
+            "raise it with --max-jobs N if that is intended"
+        )

@@ -31,7 +31,7 @@ from greenbench.records import JobRecord, load_record, per_record
 from greenbench.records.per_task import with_task_fields
 from greenbench.sweep.config import SweepConfig, load_config
 from greenbench.sweep.executors import Executor, Preparing, Progress, build_executor
-from greenbench.sweep.plan import Job, expand
+from greenbench.sweep.plan import Job, check_plan_size, expand
 from greenbench.sweep.worker import write_json_atomic
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ class Overrides:
     """Inference repeats per job."""
     country: str | None = None
     """ISO 3166 alpha-3 country of the grid (replaces the config's location and intensity)."""
+    max_jobs: int | None = None
+    """Most jobs the plan may hold (None: ``config_limits.DEFAULT_MAX_JOBS``, 10,000)."""
 
 
 @dataclass
@@ -78,7 +80,7 @@ def prepare(
     """Read, override and validate a config, then expand it into jobs (ids set).
 
     Raises:
-        GreenbenchError: an invalid config, an unknown task or location.
+        GreenbenchError: an invalid config, an unknown task or location, too many jobs.
     """
     config, origin = load_config(config_path)
     overrides = overrides or Overrides()
@@ -92,15 +94,17 @@ def prepare(
         config.location.country = overrides.country
         config.location.region = None
         config.location.carbon_intensity = None
-    return config, plan_config(config, origin)
+    return config, plan_config(config, origin, max_jobs=overrides.max_jobs)
 
 
-def plan_config(config: SweepConfig, origin: str) -> list[Job]:
-    """Check a validated config's tasks and location, then expand it into jobs (ids set).
+def plan_config(config: SweepConfig, origin: str, *, max_jobs: int | None = None) -> list[Job]:
+    """Check a validated config's size, tasks and location, then expand it into jobs (ids set).
 
     ``origin`` names the config in messages (a file, or ``greenbench eval`` for a sweep built
-    from command-line arguments). Raises GreenbenchError for an unknown task or location.
+    from command-line arguments); ``max_jobs``: the plan's limit (None: the default). Raises
+    GreenbenchError for an unknown task or location, or too many jobs.
     """
+    check_plan_size(config, origin, max_jobs)
     _check_tasks(config, origin)
     try:
         carbon = resolve_carbon(config)

@@ -14,7 +14,7 @@ from greenbench.metrics.quality import MetricResult, MetricValue, execution
 from greenbench.tasks import parsing
 from greenbench.tasks.code_check import check_candidate
 from greenbench.tasks.py_sandbox import isolation
-from greenbench.tasks.sql_sandbox import SqlSandbox
+from greenbench.tasks.sql_sandbox import SqlSandbox, settle
 from greenbench.tasks.sqldb import shop_database
 
 if TYPE_CHECKING:
@@ -73,11 +73,15 @@ def _sql_outcomes(
                 box = SqlSandbox(script=script, timeout_s=spec.timeout_s)
             try:
                 gold_sql = str(sample.reference)
-                gold_out.append(box.run(gold_sql, SQL_REPEATS))
+                gold = box.run(gold_sql, SQL_REPEATS)
                 pred_sql = parsing.extract_sql(pred)
                 empty = execution.QueryOutcome(None, 0.0, "empty prediction")
-                pred_out.append(box.run(pred_sql, SQL_REPEATS) if pred_sql else empty)
+                outcome = box.run(pred_sql, SQL_REPEATS) if pred_sql else empty
                 ordered.append("order by" in gold_sql.lower())
+                # Rows are compared now and released: only row-free outcomes are kept.
+                outcome, gold = settle(outcome, gold, ordered[-1])
+                pred_out.append(outcome)
+                gold_out.append(gold)
             finally:
                 if db_file is None:
                     box.close()
