@@ -17,6 +17,7 @@ from typing import Literal
 from greenbench.metrics.quality import (
     MetricResult,
     captioning,
+    exact_match,
     execution,
     labels,
     perplexity,
@@ -75,7 +76,13 @@ class MetricInfo:
     False for overlap scores (ROUGE, BLEU, CIDEr), efficiency-weighted scores (VES), perplexity."""
     description: str
     """One line: what it is and which library computes it."""
+    options: tuple[str, ...] = ()
+    """Keyword arguments of the scorer a task's metric entry may set (``MetricSpec``), e.g.
+    ``ignore_case`` for ``exact_match``."""
 
+
+#: The options of lm-eval's ``exact_match`` (:mod:`greenbench.metrics.quality.exact_match`).
+EXACT_MATCH_OPTIONS = ("ignore_case", "ignore_punctuation", "regexes_to_ignore")
 
 # fmt: off
 METRICS: dict[str, MetricInfo] = {
@@ -99,6 +106,8 @@ METRICS: dict[str, MetricInfo] = {
                    "SPICE (pycocoevalcap, needs Java + CoreNLP)"),
         MetricInfo("vqa_accuracy", vqa.vqa_accuracy, "text", UNIT, True, True,
                    "VQA consensus accuracy"),
+        MetricInfo("exact_match", exact_match.exact_match, "text", UNIT, True, True,
+                   "exact match, lm-eval's options", EXACT_MATCH_OPTIONS),
         MetricInfo("final_number_match", labels.final_number_match, "text", UNIT, True, True,
                    "exact match of the final number"),
         MetricInfo("accuracy", labels.accuracy, "label", UNIT, True, True,
