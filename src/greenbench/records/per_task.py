@@ -3,7 +3,9 @@
 For each task: its primary metric and direction, the Pareto frontiers of primary quality
 against each cost of :data:`COSTS` (and, given a number of queries, the lifetime costs of
 :func:`lifetime_cost`), and the GreenQuotientIndex of its accuracy-type jobs in one shared
-energy unit (``gqi_unit``, so a task's GQIs compare).
+energy unit (``gqi_unit``, so a task's GQIs compare); and the checks on what each job answered
+(:mod:`greenbench.records.answers`): a warning on degenerate answers, the majority-class and
+chance baselines of a label task, and each variant's agreement with its model's reference.
 
 The figures depend on which records are in the set (a report shows every job of a store, a
 sweep's ``results.json`` the jobs of its plan), so they are not stored in records;
@@ -18,6 +20,13 @@ from typing import Any
 
 from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import GQIResult, gqi, gqi_unit, pareto_front
+from greenbench.records.answers import (
+    Agreement,
+    Baselines,
+    agreements,
+    answer_warning,
+    baselines,
+)
 from greenbench.records.migrate import load_record
 from greenbench.records.schema import JobRecord
 from greenbench.records.values import (
@@ -42,6 +51,13 @@ TASK_FIELDS = {
     "gqi_note": "why gqi is null",
     "pareto_energy": "on the task's frontier of quality vs energy per query",
     "pareto_emissions": "on the task's frontier of quality vs emissions per query",
+    "answer_warning": "why the job's answers are degenerate (all the same, or >= 95% one label)",
+    "agreement_with_reference": "fraction of samples answered as the model's reference variant",
+    "agreement_reference": "job id of that reference variant",
+    "agreement_note": "why agreement_with_reference is null",
+    "majority_baseline": "label tasks: accuracy of always giving the most frequent label",
+    "chance_baseline": "label tasks: expected accuracy of a uniformly random label",
+    "beats_majority": "label tasks: primary quality above the majority baseline",
 }
 
 
@@ -69,6 +85,22 @@ class TaskFigures:
     """The energy unit shared by the task's GQIs; None when no job is rated."""
     gqi: Mapping[str, GQIResult] = field(default_factory=dict)
     """Job id -> GQI of the inference electricity (accuracy-type metrics only)."""
+    warnings: Mapping[str, str] = field(default_factory=dict)
+    """Job id -> why its answers are degenerate (``answers.answer_warning``);
+    jobs with sound answers are absent."""
+    agreement: Mapping[str, Agreement] = field(default_factory=dict)
+    """Job id -> agreement with its model's reference variant (ok jobs)."""
+    baselines: Baselines | None = None
+    """Label tasks: the baselines over the samples of the ok job that answered the most."""
+
+    def beats_majority(self, record: JobRecord) -> bool | None:
+        """Whether ``record``'s primary quality is above the majority-class baseline of its own
+        samples; None when it has no quality or its task is not a label task."""
+        own = baselines(record.answers)
+        value = primary_value(record)
+        if own is None or value is None or not counts_correct(record.primary_metric):
+            return None
+        return value > own.majority
 
     def on_frontier(self, record: JobRecord, cost: str) -> bool | None:
         """Whether ``record`` is on the frontier against ``cost``; None when it has no point
@@ -78,14 +110,29 @@ class TaskFigures:
         return record.job_id in self.frontiers[cost]
 
     def fields(self, record: JobRecord) -> dict[str, Any]:
-        """The :data:`TASK_FIELDS` of ``record`` (None where they do not apply)."""
+        """The :data:`TASK_FIELDS` of ``record`` (None where they do not apply); those read from
+        its answers only when it kept them (:attr:`JobRecord.answers`)."""
         rated = self.gqi.get(record.job_id)
-        return {
+        figures = {
             "gqi": rated.value if rated else None,
             "gqi_unit": self.gqi_unit if rated else None,
             "gqi_note": rated.note if rated else None,
             "pareto_energy": self.on_frontier(record, "energy_per_query_j"),
             "pareto_emissions": self.on_frontier(record, "emissions_per_query_g"),
+        }
+        if record.answers is None:  # a failed job, or one recorded before answers were kept
+            return figures
+        agreed = self.agreement.get(record.job_id)
+        own = baselines(record.answers)
+        return {
+            **figures,
+            "answer_warning": self.warnings.get(record.job_id),
+            "agreement_with_reference": agreed.value if agreed else None,
+            "agreement_reference": agreed.reference_job_id if agreed else None,
+            "agreement_note": agreed.note if agreed else None,
+            "majority_baseline": own.majority if own else None,
+            "chance_baseline": own.chance if own else None,
+            "beats_majority": self.beats_majority(record),
         }
 
 
@@ -122,6 +169,8 @@ def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> T
         costs["lifetime_energy_j"] = lambda r: lifetime_cost(r, queries, emissions=False)
         costs["lifetime_emissions_g"] = lambda r: lifetime_cost(r, queries, emissions=True)
     unit, rated = _gqi(ok)
+    labelled = [b for r in ok if (b := baselines(r.answers)) is not None]
+    warnings = {r.job_id: w for r in ok if (w := answer_warning(r.answers))}
     return TaskFigures(
         task=task,
         metric=first.primary_metric or "quality",
@@ -129,6 +178,9 @@ def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> T
         frontiers={name: _frontier(ok, cost, higher) for name, cost in costs.items()},
         gqi_unit=unit,
         gqi=rated,
+        warnings=warnings,
+        agreement=agreements(ok),
+        baselines=max(labelled, key=lambda b: b.samples, default=None),
     )
 
 

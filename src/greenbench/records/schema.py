@@ -143,6 +143,21 @@ class FinetuneResult(_Open):
     adapter_path: str | None = None
 
 
+class Answers(_Open):
+    """What a job answered, per sample (issue 14): read by :mod:`greenbench.records.answers`
+    for the degenerate-answer flag, the label baselines and the agreement between variants."""
+
+    kind: str | None = None
+    """``label`` (chosen labels, classifier top-1 labels) or ``text`` (digests of generations)."""
+    given: dict[str, str | None] = Field(default_factory=dict)
+    """Sample id -> the chosen label (None when the output names none), or ``sha256:`` + 16 hex
+    digits of the stripped generated text."""
+    references: dict[str, list[str]] | None = None
+    """Label tasks: sample id -> the accepted labels."""
+    choices: list[str] | None = None
+    """Label tasks: the task's labels."""
+
+
 class JobRecord(_Open):
     """The record of one job of a sweep (``docs/records.md``).
 
@@ -212,6 +227,9 @@ class JobRecord(_Open):
     """True when any inference energy is an estimate."""
     index_notes: list[str] | None = None
     """Inputs an index could not use."""
+    # -- issue 14: answers kept for the per-task flags (greenbench.records.answers) --
+    answers: Answers | None = None
+    """Per-sample answers; None for records written before they were kept."""
 
     @property
     def ok(self) -> bool:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from greenbench.errors import GreenbenchError
 from greenbench.models.base import Step
 from greenbench.records.schema import FinetuneResult, JobRecord, Phase, Tokens
+from greenbench.sweep.answers import record_answers
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import mark_failed, new_record, now_iso
 
@@ -142,6 +143,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     score = task.score(samples, predictions, resources=_resources(task))
     record.quality = {name: value.to_dict() for name, value in score.metrics.items()}
     record.score_missing = score.missing
+    record.answers = record_answers(task, samples, predictions)
     prompts = {s.id: s.prompt for s in samples}
     tokens = dict(zip((s.id for s in samples), outputs["generated_tokens"], strict=True))
     for entry in score.per_sample:
