@@ -30,7 +30,7 @@ from greenbench.report import formatting as fmt
 from greenbench.report import plots
 from greenbench.report.loading import load_run
 from greenbench.report.provenance import combine
-from greenbench.report.recommend import recommend
+from greenbench.report.recommend import NoneBeatsBaseline, Recommendation, recommend
 from greenbench.report.tables import Leaderboard, leaderboards
 
 #: Characters that could end a ``<script>`` element or a JavaScript string early, as JSON escapes.
@@ -199,11 +199,14 @@ def _sample_view(sample: Mapping) -> dict:
 
 def _recommendations(records: Sequence[JobRecord], boards: list[Leaderboard]) -> dict:
     """Per task, the default recommendation (quality within the CI of the best, lowest energy
-    per query), or None where there is nothing to recommend from."""
-    found = {}
+    per query); None where there is nothing to recommend from; why not (a string) where no job
+    beats the majority-class baseline."""
+    found: dict[str, Recommendation | str | None] = {}
     for board in boards:
         try:
             found[board.task] = recommend(records, board.task)
+        except NoneBeatsBaseline as exc:
+            found[board.task] = str(exc)
         except GreenbenchError:
             found[board.task] = None
     return found

@@ -1,6 +1,7 @@
 """Leaderboards in the terminal with rich: one table per task, estimated figures italic and
 marked †, the estimation methods (and the counters of the measured figures) in the caption,
-failed jobs listed with their error.
+jobs with degenerate answers marked ⚠ and the reason in the caption, a label task's baselines
+as dim reference rows, failed jobs listed with their error.
 
 Record strings go into :class:`rich.text.Text` objects, never into console markup, so a model
 name such as ``[link=…]`` prints as itself.
@@ -23,11 +24,20 @@ from greenbench.report.tables import COLUMNS, Cell, Leaderboard, leaderboards
 
 ESTIMATED_STYLE = "italic dark_orange"
 #: Columns left out on a narrow terminal, first to go first.
-OPTIONAL = ["params_trainable", "gqi", "cegi", "params_total", "ci_text"]
+OPTIONAL = ["params_trainable", "gqi", "cegi", "params_total", "agreement", "ci_text"]
+#: The agreement column, shown after the CI when a row has an agreement figure.
+AGREEMENT = ("agreement w/ ref", "agreement")
+WARNING_STYLE = "bold red"
+REFERENCE_STYLE = "dim"
 #: A wide console used only to measure tables.
 _MEASURE = Console(width=1000)
 #: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
-_SHORT = {"energy_per_1k": "J / 1k q", "emissions": "gCO₂e job", "params_trainable": "trainable"}
+_SHORT = {
+    "energy_per_1k": "J / 1k q",
+    "emissions": "gCO₂e job",
+    "params_trainable": "trainable",
+    "agreement": "agree",
+}
 
 
 def _cell(value: object) -> Text:
@@ -85,6 +95,8 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> Table:
             last first, until the table fits (the model name always stays). None: all columns.
     """
     columns = list(COLUMNS)
+    if board.shows_agreement:
+        columns.insert(columns.index(("95% CI", "ci_text")) + 1, AGREEMENT)
     table = _table(board, columns)
     for attribute in OPTIONAL:
         if width is None or Measurement.get(_MEASURE, _MEASURE.options, table).minimum <= width:
@@ -112,8 +124,20 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
         cells = [_cell(getattr(row, attribute)) for _, attribute in columns]
         if row.on_frontier:
             cells[1].append(" ★", style="yellow")
+        if row.warning:
+            cells[1].append(" ⚠", style=WARNING_STYLE)
         table.add_row(*cells)
+    for ref in board.reference_rows:
+        texts = {"label": f"{ref.label}: {ref.note}", "quality": ref.quality.text}
+        table.add_row(
+            *(Text(texts.get(attribute, ""), style=REFERENCE_STYLE) for _, attribute in columns)
+        )
     notes = ["★ on the Pareto frontier (quality vs energy per query)", *provenance_notes(board)]
+    notes += [f"⚠ {label}: {warning}" for label, warning in board.warnings]
+    if board.shows_agreement:
+        notes.append(
+            "agree: fraction of samples answered as the model's reference variant (plain fp32)"
+        )
     table.caption = Text("\n".join(notes))
     table.caption_justify = "left"
     return table
