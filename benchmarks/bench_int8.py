@@ -14,7 +14,9 @@ weights, dequantized from Q4_1), it prints:
 - per-layer error: each int8 linear layer fed the inputs its fp32 twin saw (one batch of 8
   prompts, tokenized without the chat template), ``||y_int8 - y_fp32|| / ||y_fp32||``: the
   median over layers, the median per kind of projection, and the worst layer; with the relative
-  error of the last-token logits.
+  error of the last-token logits, and the largest ratio of max |x| to mean |x| among the fp32
+  inputs of each kind of projection (activation outliers: what per-tensor activation scales of
+  dynamic quantization cannot absorb).
 
 Wall time only, on whatever else the machine is running: compare the ratios of one run.
 """
@@ -43,14 +45,20 @@ def _rel(got: torch.Tensor, want: torch.Tensor) -> float:
     return ((got - want).norm() / want.norm()).item()
 
 
-def layer_errors(fp32, quantized: dict, inputs: dict) -> dict[str, dict[str, float]]:
-    """Quantization -> linear layer name -> relative error on the inputs fp32 saw."""
+def layer_errors(
+    fp32, quantized: dict, inputs: dict
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """(quantization -> linear layer name -> relative error on the inputs fp32 saw, layer name ->
+    max |x| / mean |x| of those inputs)."""
     modules = {q: dict(m.named_modules()) for q, m in quantized.items()}
     errors: dict[str, dict[str, float]] = {q: {} for q in quantized}
+    outliers: dict[str, float] = {}
     head = fp32.get_output_embeddings()
 
     def hook(name):
         def record(_module, args, output):
+            x = args[0].abs()
+            outliers[name] = (x.max() / x.mean()).item()
             for q in quantized:
                 errors[q][name] = _rel(modules[q][name](args[0]), output)
 
@@ -65,7 +73,7 @@ def layer_errors(fp32, quantized: dict, inputs: dict) -> dict[str, dict[str, flo
         fp32(**inputs)
     for handle in handles:
         handle.remove()
-    return errors
+    return errors, outliers
 
 
 def main() -> None:
@@ -115,7 +123,7 @@ def main() -> None:
     tokenizer = backends["none"].loaded.tokenizer
     inputs = tokenizer(prompts[:8], return_tensors="pt", padding=True)
     quantized = {q: backends[q].model for q in QUANTIZATIONS[1:]}
-    errors = layer_errors(fp32, quantized, inputs)
+    errors, outliers = layer_errors(fp32, quantized, inputs)
     with torch.no_grad():
         want = fp32(**inputs).logits[:, -1]
         logits = {q: _rel(m(**inputs).logits[:, -1], want) for q, m in quantized.items()}
@@ -129,6 +137,13 @@ def main() -> None:
             + " | ".join(f"{k:.4f}" for k in kinds)
             + f" | {worst} {errs[worst]:.3f} | {logits[quant]:.4f} |"
         )
+    peaks = [max(r for n, r in outliers.items() if n.endswith(k)) for k in KINDS]
+    top = max(outliers, key=outliers.get)
+    print(
+        "largest max|x| / mean|x| of the inputs, by kind: "
+        + ", ".join(f"{k} {p:.0f}" for k, p in zip(KINDS, peaks, strict=True))
+        + f"; overall {top} {outliers[top]:.0f}"
+    )
 
 
 if __name__ == "__main__":
