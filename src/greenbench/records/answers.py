@@ -110,8 +110,6 @@ class Agreement:
     """Fraction 0..1 of the common samples with the same answer; None with :attr:`note`."""
     reference_job_id: str | None
     """The job of the reference variant (None when the model has none in the set)."""
-    samples: int = 0
-    """Samples both jobs answered (the denominator)."""
     note: str | None = None
     """Why :attr:`value` is None, e.g. ``the reference variant``."""
 
@@ -151,7 +149,7 @@ def agreement(record: JobRecord, reference: JobRecord | None) -> Agreement:
     if not common:
         return Agreement(None, reference.job_id, note="no sample in common with the reference")
     same = sum(mine[k] is not None and mine[k] == theirs[k] for k in common)
-    return Agreement(same / len(common), reference.job_id, samples=len(common))
+    return Agreement(same / len(common), reference.job_id)
 
 
 def agreements(records: Sequence[JobRecord]) -> dict[str, Agreement]:
