@@ -8,10 +8,11 @@ take a quarter of the memory at rest, and the arithmetic is fp32's. torch's fuse
 development CPU (AMD EPYC, AVX-512; one thread: 6.3 s against 0.19 s for an 800 x 576 by
 576 x 1536 product), so it is not used.
 
-Why not ``int8-dynamic``: dynamic quantization also rounds each layer's *input* to 8 bits with
-one scale per tensor, and SmolLM2's activations have outlier channels (max |x| up to ~1000× the
-mean), so most inputs round to a handful of levels; the measured per-layer error and the answers
-that stop being answers are in ``docs/models.md``. Weight-only int8 leaves activations alone.
+Why not ``int8-dynamic``: dynamic quantization also rounds each layer's *input* to 7 bits with
+one scale per tensor, and SmolLM2's activations have outlier channels (max |x| up to ~20 000×
+the mean |x| in the ``down_proj`` inputs), so most inputs round to a handful of levels; the
+measured per-layer error and the answers that stop being answers are in ``docs/models.md``.
+Weight-only int8 leaves activations alone.
 
 Why not torchao's ``Int8WeightOnlyConfig``, which computes the same on CPU (int8 weight
 converted to fp32 on every call, fp32 product, × scale): torchao 0.18 took 24 s to import on the
