@@ -14,7 +14,7 @@ from greenbench.energy.param_scaling import (
 from greenbench.models.spec import ModelSpec, Variant
 from greenbench.records import load_record
 from greenbench.records.per_record import attach
-from greenbench.sweep import job as job_module
+from greenbench.sweep import phases as job_module
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import new_record
 
@@ -60,8 +60,8 @@ def test_garg2025_phase_is_emissions_based_and_per_query_follows():
         "generated_tokens": [50, 60, 40],
     }
     record = new_record(job)
-    record.phases["inference"] = job_module._estimated_phase(job, outputs)
-    job_module._emissions(job, record)
+    record.phases["inference"] = job_module.estimated_phase(job, outputs)
+    job_module.attach_emissions(job, record)
     assert record.phases["inference"].energy_j == {"total": None}
     assert record.emissions_g["inference"] == pytest.approx(4.32 * 0.04 * 4.5)  # 450 tokens
     record.status, record.samples = "ok", 3
@@ -75,8 +75,8 @@ def test_estimated_energy_uses_the_providers_grid_and_pue():
     job = estimate_job(provider={"country": "USA", "carbon_intensity": 400.0, "pue": 1.2})
     outputs = {"predictions": ["a"], "prompt_tokens": [500], "generated_tokens": [500]}
     record = new_record(job)
-    record.phases["inference"] = job_module._estimated_phase(job, outputs)
-    job_module._emissions(job, record)
+    record.phases["inference"] = job_module.estimated_phase(job, outputs)
+    job_module.attach_emissions(job, record)
     joules = J_PER_TOKEN_PER_ACTIVE_PARAM * 7e9 * 1000
     assert record.emissions_g["inference"] == pytest.approx(joules / 3.6e6 * 400.0 * 1.2)
     assert record.carbon.intensity_g_per_kwh == 400.0 and record.carbon.pue == 1.2

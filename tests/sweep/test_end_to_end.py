@@ -148,6 +148,14 @@ def test_a_real_sweep_with_a_lora_variant_yields_a_cegi(sweep_config, tmp_path, 
     assert "load" not in big["phases"] and big["energy_estimated"] is True
     assert all("param-scaling" in p for p in big["phases"]["inference"]["provenance"].values())
     assert big["pareto_energy"] is True  # the only perfect answers
+    # ... but all "yes", as every reference is: flagged, and no better than the majority class
+    assert big["answer_warning"] == "constant answer: all 6 answers are 'yes'"
+    assert big["majority_baseline"] == 1.0 and big["beats_majority"] is False
+    # each job keeps its answers; the plain base variant is its model's reference
+    assert sorted(base["answers"]["given"]) == [f"q{i}" for i in range(len(QUESTIONS))]
+    assert base["agreement_note"] == "the reference variant"
+    assert lora["agreement_reference"] == base["job_id"]
+    assert 0.0 <= lora["agreement_with_reference"] <= 1.0
     with ResultsStore(out / "results.db") as store:
         assert store.integrity_ok()
         assert len(store.samples(lora["job_id"])) == len(QUESTIONS)

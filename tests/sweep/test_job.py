@@ -8,7 +8,8 @@ from fake_jobs import CARBON
 from greenbench.energy import Measurement
 from greenbench.models.spec import ModelSpec, Variant
 from greenbench.records.schema import Phase
-from greenbench.sweep.job import _emissions, _gaps, _phase, run_job
+from greenbench.sweep.job import _gaps, run_job
+from greenbench.sweep.phases import attach_emissions, phase_of
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import new_record
 
@@ -24,7 +25,7 @@ def measurement(cpu_j: float, idle_j: float = 1.0, duration_s: float = 2.0) -> M
 
 
 def test_inference_repeats_keep_mean_per_component_and_spread_of_totals():
-    phase = _phase([measurement(10.0), measurement(12.0, duration_s=4.0), measurement(14.0)])
+    phase = phase_of([measurement(10.0), measurement(12.0, duration_s=4.0), measurement(14.0)])
     assert phase.repeats == 3
     assert phase.energy_j == {"cpu": 12.0, "ram": 1.0, "total": 13.0}
     assert phase.net_energy_j == {"cpu": 11.0, "ram": 1.0, "total": 12.0}
@@ -35,7 +36,7 @@ def test_inference_repeats_keep_mean_per_component_and_spread_of_totals():
 
 
 def test_a_single_window_has_no_spread():
-    phase = _phase([measurement(10.0)])
+    phase = phase_of([measurement(10.0)])
     assert phase.repeats == 1 and phase.total_j_std is None
 
 
@@ -74,7 +75,7 @@ def test_the_jobs_emissions_total_counts_every_inference_repeat():
         "load": Phase(energy_j=kwh, net_energy_j=kwh, repeats=1),
         "inference": Phase(energy_j=kwh, net_energy_j=kwh, repeats=3),
     }
-    _emissions(job, record)
+    attach_emissions(job, record)
     per_kwh = CARBON["intensity_g_per_kwh"] * CARBON["pue"]
     assert record.emissions_g["inference"] == pytest.approx(per_kwh)  # one pass, as phases
     assert record.emissions_g["total"] == pytest.approx(4 * per_kwh)  # load + 3 passes

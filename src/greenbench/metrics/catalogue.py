@@ -17,6 +17,7 @@ from typing import Literal
 from greenbench.metrics.quality import (
     MetricResult,
     captioning,
+    exact_match,
     execution,
     labels,
     perplexity,
@@ -78,7 +79,13 @@ class MetricInfo:
     partial_credit: bool = False
     """True when a sample may score between 0 and 1 (VQA's min(#humans agreeing / 3, 1)): the
     value is then a mean score, and value x samples is not a number of correct answers."""
+    options: tuple[str, ...] = ()
+    """Keyword arguments of the scorer a task's metric entry may set (``MetricSpec``), e.g.
+    ``ignore_case`` for ``exact_match``."""
 
+
+#: The options of lm-eval's ``exact_match`` (:mod:`greenbench.metrics.quality.exact_match`).
+EXACT_MATCH_OPTIONS = ("ignore_case", "ignore_punctuation", "regexes_to_ignore")
 
 # fmt: off
 METRICS: dict[str, MetricInfo] = {
@@ -102,6 +109,8 @@ METRICS: dict[str, MetricInfo] = {
                    "SPICE (pycocoevalcap, needs Java + CoreNLP)"),
         MetricInfo("vqa_accuracy", vqa.vqa_accuracy, "text", UNIT, True, True,
                    "VQA consensus accuracy", partial_credit=True),
+        MetricInfo("exact_match", exact_match.exact_match, "text", UNIT, True, True,
+                   "exact match, lm-eval's options", EXACT_MATCH_OPTIONS),
         MetricInfo("final_number_match", labels.final_number_match, "text", UNIT, True, True,
                    "exact match of the final number"),
         MetricInfo("accuracy", labels.accuracy, "label", UNIT, True, True,

@@ -27,14 +27,16 @@ def cuda_available() -> bool:
 def resolve_device(variant: Variant) -> str:
     """The torch device string a variant runs on: ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 
-    - ``quantization: int8-dynamic`` runs on the CPU whatever ``device`` says (torch's dynamic
-      int8 kernels are CPU-only; :func:`greenbench.models.check_variant` refuses an explicit
-      ``cuda`` for it);
+    - ``quantization: int8-dynamic`` / ``int8-weight-only`` run on the CPU whatever ``device``
+      says (the int8 kernels used are the CPU ones; :func:`greenbench.models.check_variant`
+      refuses an explicit ``cuda`` for them);
     - ``device: auto`` is ``cuda`` when a CUDA device is visible, else ``cpu``;
     - an explicit device is kept; ``cuda``/``cuda:N`` without a visible GPU raises
       :class:`GreenbenchError` naming the field.
     """
-    if variant.quantization == "int8-dynamic":
+    from greenbench.models.spec import CPU_INT8
+
+    if variant.quantization in CPU_INT8:
         return "cpu"
     if variant.device == "auto":
         return "cuda" if cuda_available() else "cpu"

@@ -21,9 +21,11 @@ BackendKind = Literal["hf", "torch", "llamacpp", "onnx", "estimate"]
 Architecture = Literal["causal", "seq2seq", "vision2text", "image-classifier"]
 Dtype = Literal["fp32", "fp16", "bf16"]
 
-QUANTIZATIONS = ("none", "int8-dynamic", "bnb-8bit", "bnb-4bit-nf4")
+QUANTIZATIONS = ("none", "int8-dynamic", "int8-weight-only", "bnb-8bit", "bnb-4bit-nf4")
+#: The int8 quantizations torch applies on the CPU to fp32 weights after loading.
+CPU_INT8 = ("int8-dynamic", "int8-weight-only")
 #: Bits per weight of each quantization, for the record's ``variant.bits``.
-QUANT_BITS = {"int8-dynamic": 8, "bnb-8bit": 8, "bnb-4bit-nf4": 4}
+QUANT_BITS = {"int8-dynamic": 8, "int8-weight-only": 8, "bnb-8bit": 8, "bnb-4bit-nf4": 4}
 DTYPE_BITS = {"fp32": 32, "fp16": 16, "bf16": 16}
 
 
@@ -70,7 +72,10 @@ class Variant(BaseModel):
     )
     dtype: Dtype = "fp32"
     quantization: str = Field(
-        "none", description="none | int8-dynamic | bnb-8bit | bnb-4bit-nf4 | gguf:<level>"
+        "none",
+        description=(
+            "none | int8-dynamic | int8-weight-only | bnb-8bit | bnb-4bit-nf4 | gguf:<level>"
+        ),
     )
     batch_size: int | Literal["auto"] = 8
     device: str = Field("auto", description="auto | cpu | cuda | cuda:N")

@@ -13,7 +13,7 @@ from pathlib import Path
 from greenbench.errors import GreenbenchError
 from greenbench.models.backends import BACKENDS, backend_kind
 from greenbench.models.device import resolve_device
-from greenbench.models.spec import ModelSpec, Variant
+from greenbench.models.spec import CPU_INT8, ModelSpec, Variant
 
 #: File suffixes a local source may have, per backend (a directory suits ``hf`` and ``llamacpp``).
 FILE_SUFFIXES = {
@@ -144,15 +144,19 @@ def _check_quantization(spec: ModelSpec, variant: Variant, kind: str, on_cuda: b
                 f"variant.quantization {quant!r} needs a CUDA GPU and bitsandbytes; "
                 "on CPU use 'int8-dynamic'"
             )
-    elif quant == "int8-dynamic":
+    elif quant in CPU_INT8:
+        if quant == "int8-weight-only" and kind != "hf":
+            raise GreenbenchError(
+                f"variant.quantization {quant!r} needs backend 'hf', not {kind!r}"
+            )
         if kind == "hf" and variant.dtype != "fp32":
             raise GreenbenchError(
-                f"variant.quantization 'int8-dynamic' quantizes fp32 weights; set variant.dtype "
+                f"variant.quantization {quant!r} quantizes fp32 weights; set variant.dtype "
                 f"'fp32' (got {variant.dtype!r})"
             )
         if variant.device.startswith("cuda"):
             raise GreenbenchError(
-                "variant.quantization 'int8-dynamic' runs on CPU; set variant.device 'cpu' or "
+                f"variant.quantization {quant!r} runs on CPU; set variant.device 'cpu' or "
                 "'auto', or use 'bnb-8bit' on a GPU"
             )
     elif quant.startswith("gguf:"):

@@ -4,7 +4,10 @@ For each task: its primary metric and direction, the Pareto frontiers of primary
 against each cost of :data:`COSTS` (and, given a number of queries, the lifetime costs of
 :func:`lifetime_cost`), and the GreenQuotientIndex of its accuracy-type jobs, all in one
 energy unit for the whole set (the paper's kWh unless the caller chooses Wh or J; never a unit
-per task, which would move the log10 singularity next to each task's smallest figure).
+per task, which would move the log10 singularity next to each task's smallest figure); and the
+checks on what each job answered (:mod:`greenbench.records.answers`): a warning on degenerate
+answers, the majority-class and chance baselines of a label task, and each variant's agreement
+with its model's reference.
 
 The figures depend on which records are in the set (a report shows every job of a store, a
 sweep's ``results.json`` the jobs of its plan), so they are not stored in records;
@@ -19,6 +22,13 @@ from typing import Any
 
 from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import DEFAULT_UNIT, GQIResult, gqi, pareto_front
+from greenbench.records.answers import (
+    Agreement,
+    Baselines,
+    agreements,
+    answer_warning,
+    baselines,
+)
 from greenbench.records.migrate import load_record
 from greenbench.records.ratings import StarRating, star_ratings
 from greenbench.records.schema import JobRecord
@@ -49,6 +59,13 @@ TASK_FIELDS = {
     "energy_stars_estimated": "the rating rests on estimated energy",
     "energy_stars_note": "why energy_stars is null",
     "hardware_class": "the GPU or CPU model the rating compares within",
+    "answer_warning": "why the job's answers are degenerate (all the same, or >= 95% one label)",
+    "agreement_with_reference": "fraction of samples answered as the model's reference variant",
+    "agreement_reference": "job id of that reference variant",
+    "agreement_note": "why agreement_with_reference is null",
+    "majority_baseline": "label tasks: accuracy of always giving the most frequent label",
+    "chance_baseline": "label tasks: expected accuracy of a uniformly random label",
+    "beats_majority": "label tasks: primary quality above the majority baseline",
 }
 
 
@@ -80,6 +97,22 @@ class TaskFigures:
     """Job id -> GQI of the inference electricity (accuracy-type metrics only)."""
     stars: Mapping[str, StarRating] = field(default_factory=dict)
     """Job id -> energy rating within the task and hardware class (ok jobs with energy)."""
+    warnings: Mapping[str, str] = field(default_factory=dict)
+    """Job id -> why its answers are degenerate (``answers.answer_warning``);
+    jobs with sound answers are absent."""
+    agreement: Mapping[str, Agreement] = field(default_factory=dict)
+    """Job id -> agreement with its model's reference variant (ok jobs)."""
+    baselines: Baselines | None = None
+    """Label tasks: the baselines over the samples of the ok job that answered the most."""
+
+    def beats_majority(self, record: JobRecord) -> bool | None:
+        """Whether ``record``'s primary quality is above the majority-class baseline of its own
+        samples; None when it has no quality or its task is not a label task."""
+        own = baselines(record.answers)
+        value = primary_value(record)
+        if own is None or value is None or not counts_correct(record.primary_metric):
+            return None
+        return value > own.majority
 
     def on_frontier(self, record: JobRecord, cost: str) -> bool | None:
         """Whether ``record`` is on the frontier against ``cost``; None when it has no point
@@ -89,10 +122,11 @@ class TaskFigures:
         return record.job_id in self.frontiers[cost]
 
     def fields(self, record: JobRecord) -> dict[str, Any]:
-        """The :data:`TASK_FIELDS` of ``record`` (None where they do not apply)."""
+        """The :data:`TASK_FIELDS` of ``record`` (None where they do not apply); those read from
+        its answers only when it kept them (:attr:`JobRecord.answers`)."""
         rated = self.gqi.get(record.job_id)
         stars = self.stars.get(record.job_id)
-        return {
+        figures = {
             "gqi": rated.value if rated else None,
             "gqi_unit": self.gqi_unit if rated else None,
             "gqi_note": _gqi_note(rated),
@@ -102,6 +136,20 @@ class TaskFigures:
             "energy_stars_estimated": stars.estimated if stars else None,
             "energy_stars_note": stars.note if stars else None,
             "hardware_class": stars.hardware_class if stars else None,
+        }
+        if record.answers is None:  # a failed job, or one recorded before answers were kept
+            return figures
+        agreed = self.agreement.get(record.job_id)
+        own = baselines(record.answers)
+        return {
+            **figures,
+            "answer_warning": self.warnings.get(record.job_id),
+            "agreement_with_reference": agreed.value if agreed else None,
+            "agreement_reference": agreed.reference_job_id if agreed else None,
+            "agreement_note": agreed.note if agreed else None,
+            "majority_baseline": own.majority if own else None,
+            "chance_baseline": own.chance if own else None,
+            "beats_majority": self.beats_majority(record),
         }
 
 
@@ -150,6 +198,8 @@ def _one_task(
         costs["lifetime_energy_j"] = lambda r: lifetime_cost(r, queries, emissions=False)
         costs["lifetime_emissions_g"] = lambda r: lifetime_cost(r, queries, emissions=True)
     unit, rated = _gqi(ok, gqi_unit)
+    labelled = [b for r in ok if (b := baselines(r.answers)) is not None]
+    warnings = {r.job_id: w for r in ok if (w := answer_warning(r.answers))}
     return TaskFigures(
         task=task,
         metric=first.primary_metric or "quality",
@@ -158,6 +208,9 @@ def _one_task(
         gqi_unit=unit,
         gqi=rated,
         stars=star_ratings(records),
+        warnings=warnings,
+        agreement=agreements(ok),
+        baselines=max(labelled, key=lambda b: b.samples, default=None),
     )
 
 

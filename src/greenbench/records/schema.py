@@ -176,6 +176,21 @@ class Latency(_Open):
     """Why the fields are None, or how they were measured."""
 
 
+class Answers(_Open):
+    """What a job answered, per sample (issue 14): read by :mod:`greenbench.records.answers`
+    for the degenerate-answer flag, the label baselines and the agreement between variants."""
+
+    kind: str | None = None
+    """``label`` (chosen labels, classifier top-1 labels) or ``text`` (digests of generations)."""
+    given: dict[str, str | None] = Field(default_factory=dict)
+    """Sample id -> the chosen label (None when the output names none), or ``sha256:`` + 16 hex
+    digits of the stripped generated text."""
+    references: dict[str, list[str]] | None = None
+    """Label tasks: sample id -> the accepted labels."""
+    choices: list[str] | None = None
+    """Label tasks: the task's labels."""
+
+
 class JobRecord(_Open):
     """The record of one job of a sweep (``docs/records.md``).
 
@@ -269,6 +284,9 @@ class JobRecord(_Open):
     """One line per device the job used but no source measured, e.g. ``GPU energy not
     measured: NVML unavailable (…)``; empty when nothing is known missing, None in records
     written before schema 3."""
+    # -- issue 14: answers kept for the per-task flags (greenbench.records.answers) --
+    answers: Answers | None = None
+    """Per-sample answers; None for records written before they were kept."""
 
     @property
     def ok(self) -> bool:

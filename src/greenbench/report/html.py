@@ -31,7 +31,7 @@ from greenbench.report import formatting as fmt
 from greenbench.report import plots, studies_export
 from greenbench.report.loading import load_run
 from greenbench.report.provenance import combine
-from greenbench.report.recommend import recommend
+from greenbench.report.recommend import NoneBeatsBaseline, Recommendation, recommend
 from greenbench.report.studies import study_tables
 from greenbench.report.tables import Leaderboard, leaderboards
 from greenbench.safe_text import replace_surrogates
@@ -202,11 +202,14 @@ def _sample_view(sample: Mapping) -> dict:
 
 def _recommendations(records: Sequence[JobRecord], boards: list[Leaderboard]) -> dict:
     """Per task, the default recommendation (quality within the CI of the best, lowest energy
-    per query), or None where there is nothing to recommend from."""
-    found = {}
+    per query); None where there is nothing to recommend from; why not (a string) where no job
+    beats the majority-class baseline."""
+    found: dict[str, Recommendation | str | None] = {}
     for board in boards:
         try:
             found[board.task] = recommend(records, board.task)
+        except NoneBeatsBaseline as exc:
+            found[board.task] = str(exc)
         except GreenbenchError:
             found[board.task] = None
     return found

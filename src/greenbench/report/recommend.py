@@ -19,6 +19,10 @@ The rule (documented in ``docs/report.md``):
    frontier of all candidates is reported (variants outside the constraint may dominate it).
 5. Fine-tuned variants are compared by break-even: after how many queries the one-off
    fine-tuning emissions are repaid by lower emissions per query.
+
+On a label task, a job whose quality does not beat the majority-class baseline of its samples
+(``TaskFigures.beats_majority``) is never a candidate: always giving the most frequent label
+would do as well. The reasons name the jobs left out; when none is left, it is an error saying so.
 """
 
 from __future__ import annotations
@@ -31,12 +35,17 @@ from typing import Any
 
 from greenbench.errors import GreenbenchError
 from greenbench.records import JobRecord, load_records
+from greenbench.records.answers import answer_warning, baselines
 from greenbench.records.per_task import lifetime_cost, task_figures
 from greenbench.records.values import basis_label, finetune_cost, job_label, primary_quality
 from greenbench.report import formatting as fmt
 from greenbench.report.energy_notes import GAP_MARK
 from greenbench.report.provenance import phase_provenance
 from greenbench.report.recommend_reasons import BreakEvenNote, amount, break_even_notes, reasons
+
+
+class NoneBeatsBaseline(GreenbenchError):
+    """No job of a label task beats its majority-class baseline: nothing to recommend."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,14 @@ def recommend(
         raise GreenbenchError(
             f"--task {task!r}: no successful job with quality and {per_query_key} to compare"
         )
+    by_id = {r.job_id: r for r in ok}
+    below = [f for f in fields if figures.beats_majority(by_id[f["job_id"]]) is False]
+    fields = [f for f in fields if f not in below]
+    if not fields:
+        raise NoneBeatsBaseline(
+            f"no variant of task {task!r} beats the majority-class baseline: "
+            + _below_baseline(below, by_id, metric)
+        )
     best = min(fields, key=lambda f: (-f["quality"] if higher else f["quality"], f["job_id"]))
     constraint, qualifies = _constraint(
         fields, best, metric, higher, min_quality, max_energy_j, max_emissions_g
@@ -190,7 +207,6 @@ def recommend(
         )
         raise GreenbenchError(f"no variant of task {task!r} meets {constraint}; {closest}")
 
-    by_id = {r.job_id: r for r in ok}
     front = set(figures.frontiers[frontier])
     candidates = [
         Candidate(
@@ -249,7 +265,29 @@ def recommend(
             f"Left out: {', '.join(unmeasured)} (fine-tuning phase not measured, so no cost "
             f"for {queries:,} queries)."
         )
+    if below:
+        recommendation.reasons.append(
+            "Not considered, as they do not beat the majority-class baseline: "
+            + _below_baseline(below, by_id, metric)
+            + "."
+        )
     return recommendation
+
+
+def _below_baseline(below: list[dict], by_id: Mapping[str, JobRecord], metric: str) -> str:
+    """``label (accuracy 0.5 <= majority-class baseline 0.5, always 'positive'; ⚠ …)``, joined."""
+    parts = []
+    for f in below:
+        record = by_id[f["job_id"]]
+        base = baselines(record.answers)
+        warning = answer_warning(record.answers)
+        parts.append(
+            f"{f['label']} ({metric} {fmt.number(f['quality'])} <= majority-class baseline "
+            f"{fmt.number(base.majority)}, always {base.majority_label!r}"
+            + (f"; {warning}" if warning else "")
+            + ")"
+        )
+    return "; ".join(parts)
 
 
 def _check_arguments(

@@ -87,6 +87,22 @@ class Row:
     on_frontier: bool
     """Non-dominated in (quality, energy per query) within the task."""
     record: JobRecord = field(repr=False, compare=False)
+    agreement: Cell = Cell(None, fmt.DASH)
+    """Fraction of samples answered as the model's reference variant did; its text is
+    ``reference`` for the reference itself."""
+    warning: str | None = None
+    """Why the job's answers are degenerate (constant, or >= 95% one label); None if sound."""
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    """A label task's accuracy without a model, shown under its leaderboard for comparison."""
+
+    label: str
+    """``majority-class baseline`` or ``chance baseline``."""
+    quality: Cell
+    note: str
+    """How it is obtained, e.g. ``always 'positive' (16 of 24 samples)``."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,18 @@ class Leaderboard:
     failed: list[JobRecord]
     figures: TaskFigures = field(repr=False, compare=False)
     """The task's figures over the records shown (frontiers, GQI)."""
+    reference_rows: list[ReferenceRow] = field(default_factory=list)
+    """Label tasks: the majority-class and chance baselines."""
+
+    @property
+    def shows_agreement(self) -> bool:
+        """Whether any row has an agreement figure (records that kept their answers)."""
+        return any(row.agreement.value is not None for row in self.rows)
+
+    @property
+    def warnings(self) -> list[tuple[str, str]]:
+        """``(row label, warning)`` for each row whose answers are degenerate."""
+        return [(row.label, row.warning) for row in self.rows if row.warning]
 
 
 #: Columns of the text leaderboards (terminal, Markdown): header, Row attribute.
@@ -193,7 +221,36 @@ def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
         finetuned=record.variant.finetune is not None,
         on_frontier=bool(figures.on_frontier(record, "energy_per_query_j")),
         record=record,
+        agreement=_agreement_cell(record, figures),
+        warning=figures.warnings.get(record.job_id),
     )
+
+
+def _agreement_cell(record: JobRecord, figures: TaskFigures) -> Cell:
+    agreed = figures.agreement.get(record.job_id)
+    if agreed is None or agreed.value is None:
+        is_reference = agreed is not None and agreed.reference_job_id == record.job_id
+        return Cell(None, "reference" if is_reference else fmt.DASH)
+    return Cell(agreed.value, fmt.number(agreed.value))
+
+
+def _reference_rows(figures: TaskFigures) -> list[ReferenceRow]:
+    base = figures.baselines
+    if base is None:
+        return []
+    accepted = round(base.majority * base.samples)
+    return [
+        ReferenceRow(
+            "majority-class baseline",
+            Cell(base.majority, fmt.number(base.majority)),
+            f"always {base.majority_label!r} ({accepted} of {base.samples} samples)",
+        ),
+        ReferenceRow(
+            "chance baseline",
+            Cell(base.chance, fmt.number(base.chance)),
+            "a label drawn uniformly at random (expected accuracy)",
+        ),
+    ]
 
 
 def _sort_key(record: JobRecord, higher_is_better: bool) -> tuple:
@@ -222,6 +279,7 @@ def leaderboard(task: str, records: Sequence[JobRecord], figures: TaskFigures) -
         rows=rows,
         failed=failed,
         figures=figures,
+        reference_rows=_reference_rows(figures),
     )
 
 

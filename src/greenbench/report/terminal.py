@@ -1,6 +1,7 @@
 """Leaderboards in the terminal with rich: one table per task, estimated figures italic and
 marked †, the estimation methods (and the counters of the measured figures) in the caption,
-failed jobs listed with their error.
+jobs with degenerate answers marked ⚠ and the reason in the caption, a label task's baselines
+as dim reference rows, failed jobs listed with their error.
 
 Record strings go into :class:`rich.text.Text` objects, never into console markup, so a model
 name such as ``[link=…]`` prints as itself.
@@ -27,8 +28,12 @@ ESTIMATED_STYLE = "italic dark_orange"
 #: Columns left out on a narrow terminal, first to go first.
 OPTIONAL = [
     "latency_p95", "queries_per_s", "params_trainable", "gqi", "cegi", "params_total", "stars",
-    "ci_text",
+    "agreement", "ci_text",
 ]  # fmt: skip
+#: The agreement column, shown after the CI when a row has an agreement figure.
+AGREEMENT = ("agreement w/ ref", "agreement")
+WARNING_STYLE = "bold red"
+REFERENCE_STYLE = "dim"
 #: A wide console used only to measure tables.
 _MEASURE = Console(width=1000)
 #: Shorter headers than the Markdown ones, so a table fits an 100-column terminal.
@@ -38,6 +43,7 @@ _SHORT = {
     "params_trainable": "trainable",
     "stars": "rating",
     "latency_p95": "p95 lat.",
+    "agreement": "agree",
 }
 
 
@@ -97,6 +103,8 @@ def leaderboard_table(board: Leaderboard, width: int | None = None) -> Table:
             last first, until the table fits (the model name always stays). None: all columns.
     """
     columns = list(COLUMNS)
+    if board.shows_agreement:
+        columns.insert(columns.index(("95% CI", "ci_text")) + 1, AGREEMENT)
     table = _table(board, columns)
     for attribute in OPTIONAL:
         if width is None or Measurement.get(_MEASURE, _MEASURE.options, table).minimum <= width:
@@ -126,8 +134,20 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
         cells = [_cell(getattr(row, attribute)) for _, attribute in columns]
         if row.on_frontier:
             cells[1].append(" ★", style="yellow")
+        if row.warning:
+            cells[1].append(" ⚠", style=WARNING_STYLE)
         table.add_row(*cells)
+    for ref in board.reference_rows:
+        texts = {"label": f"{ref.label}: {ref.note}", "quality": ref.quality.text}
+        table.add_row(
+            *(Text(texts.get(attribute, ""), style=REFERENCE_STYLE) for _, attribute in columns)
+        )
     notes = ["★ on the Pareto frontier (quality vs energy per query)", *provenance_notes(board)]
+    notes += [f"⚠ {label}: {warning}" for label, warning in board.warnings]
+    if board.shows_agreement:
+        notes.append(
+            "agree: fraction of samples answered as the model's reference variant (plain fp32)"
+        )
     table.caption = Text(for_terminal("\n".join(notes)))
     table.caption_justify = "left"
     return table

@@ -25,7 +25,6 @@ Scoring happens outside every window: it is the harness's cost, not the model's.
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import traceback
 from collections.abc import Callable
@@ -34,14 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 from greenbench.errors import GreenbenchError
 from greenbench.models.base import Step
-from greenbench.records.schema import FinetuneResult, JobRecord, Latency, Phase, Tokens
+from greenbench.records.schema import FinetuneResult, JobRecord, Latency, Tokens
+from greenbench.sweep.answers import record_answers
 from greenbench.sweep.latency import BatchClock
+from greenbench.sweep.phases import attach_emissions, estimated_phase, phase_of, sum_or_none
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import mark_failed, new_record, now_iso
 
 if TYPE_CHECKING:
     from greenbench.energy import EnergyMeter
-    from greenbench.energy.measurement import Measurement
     from greenbench.models.base import Backend
     from greenbench.tasks.task import Sample, Task
 
@@ -98,7 +98,7 @@ def run_job(
     else:
         record.status = "ok"
         record.finished_at = now_iso()
-    _emissions(job, record)
+    attach_emissions(job, record)
     return record.to_json(), logs
 
 
@@ -130,7 +130,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         else:
             with meter.window("load") as window:
                 backend = _load(job)
-            record.phases["load"] = _phase([window.measurement])
+            record.phases["load"] = phase_of([window.measurement])
         clock = BatchClock(steps)
         backend.on_progress = clock
         try:
@@ -150,6 +150,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     record.score_missing = score.missing
     if score.sandbox:
         record.code_sandbox = score.sandbox
+    record.answers = record_answers(task, samples, predictions)
     prompts = {s.id: s.prompt for s in samples}
     tokens = dict(zip((s.id for s in samples), outputs["generated_tokens"], strict=True))
     for entry in score.per_sample:
@@ -231,7 +232,7 @@ def _finetune(
     output_dir = str(Path(job.artifacts_dir) / job.job_id) if job.artifacts_dir else None
     with meter.window("finetune") as window:
         result = backend.finetune(pairs, job.variant.finetune, output_dir=output_dir)
-    record.phases["finetune"] = _phase([window.measurement])
+    record.phases["finetune"] = phase_of([window.measurement])
     record.finetune_result = FinetuneResult(
         steps=result.steps,
         train_samples=result.train_samples,
@@ -284,7 +285,7 @@ def _infer(
     if job.model.kind == "estimate":
         first = _answer(job, task, samples, backend)
         steps.reach(len(samples))
-        record.phases["inference"] = _estimated_phase(job, first)
+        record.phases["inference"] = estimated_phase(job, first)
     else:
         measurements = []
         first = None
@@ -296,9 +297,9 @@ def _infer(
             steps.reach(len(samples) * (repeat + 1))
             measurements.append(window.measurement)
             first = first or outputs
-        record.phases["inference"] = _phase(measurements)
+        record.phases["inference"] = phase_of(measurements)
     record.tokens = Tokens(
-        prompt=_sum(first["prompt_tokens"]), generated=_sum(first["generated_tokens"])
+        prompt=sum_or_none(first["prompt_tokens"]), generated=sum_or_none(first["generated_tokens"])
     )
     if job.model.kind == "estimate":
         record.latency = Latency(note="estimate model: not run here, so not timed")
@@ -308,73 +309,6 @@ def _infer(
     return first
 
 
-def _sum(values: list[int | None]) -> int | None:
-    return None if any(v is None for v in values) else sum(values)
-
-
-def _estimated_phase(job: Job, outputs: dict[str, list[Any]]) -> Phase:
-    """The inference phase of a kind-estimate model, scaled from its active parameters:
-    energy (epoch2025, the default) or emissions (garg2025), prompt tokens counted."""
-    from greenbench.energy import param_scaling
-
-    prompt, generated = _sum(outputs["prompt_tokens"]), _sum(outputs["generated_tokens"])
-    queries = len(outputs["predictions"])
-    if job.model.param_scaling == "garg2025":
-        tokens = None if prompt is None or generated is None else prompt + generated
-        grams = param_scaling.estimate_inference_emissions_garg2025(
-            job.model.active_params, queries, tokens
-        )
-        return Phase(
-            duration_s=None,
-            energy_j={"total": None},
-            net_energy_j={"total": None},
-            provenance=dict(grams["provenance"]),
-            repeats=1,
-            emissions_g=grams["emissions_g"],
-        )
-    estimate = param_scaling.estimate_inference_energy(
-        job.model.active_params, queries, generated_tokens=generated, prompt_tokens=prompt
-    )
-    energy = dict(estimate["energy_j"])
-    return Phase(
-        duration_s=estimate.get("duration_s"),
-        energy_j=energy,
-        net_energy_j=dict(energy),
-        provenance=dict(estimate["provenance"]),
-        repeats=1,
-        total_j_std=None,
-        repeat_totals_j=[energy["total"]],
-    )
-
-
-def _phase(measurements: list[Measurement]) -> Phase:
-    """One phase from its windows: mean per component, spread of the totals across repeats."""
-    from greenbench.energy.host_ledger import SHARE_SUFFIX
-
-    dicts = [m.to_dict() for m in measurements]
-    n = len(dicts)
-
-    def mean(key: str) -> dict[str, float]:
-        keys = {k for d in dicts for k in d[key]}
-        return {k: sum(d[key].get(k, 0.0) for d in dicts) / n for k in sorted(keys)}
-
-    totals = [d["energy_j"]["total"] for d in dicts]
-    provenance: dict[str, str] = {}
-    for d in dicts:  # a repeat that shared the host with another job says so for the phase
-        for key, method in d["provenance"].items():
-            if key not in provenance or method.endswith(SHARE_SUFFIX):
-                provenance[key] = method
-    return Phase(
-        duration_s=sum(d["duration_s"] for d in dicts) / n,
-        energy_j=mean("energy_j"),
-        net_energy_j=mean("net_energy_j"),
-        provenance=provenance,
-        repeats=n,
-        total_j_std=statistics.stdev(totals) if n > 1 else None,
-        repeat_totals_j=totals,
-    )
-
-
 def _resources(task: Task) -> dict[str, Any] | None:
     """Scorer resources: the reference model for perplexity-type metrics."""
     if not any("perplexity" in metric.name for metric in task.spec.metrics):
@@ -382,33 +316,3 @@ def _resources(task: Task) -> dict[str, Any] | None:
     from greenbench.models.zoo import resolve
 
     return {"reference_model_path": str(resolve(REFERENCE_MODEL, "hf").path)}
-
-
-def _emissions(job: Job, record: JobRecord) -> None:
-    """gCO2e per phase (one pass) from the record's energy basis and the job's carbon context
-    (for a kind-estimate model with a ``provider``, the provider's; a phase estimated in gCO2e
-    directly (garg2025) keeps its own figure), and the job's ``total``: every pass of every
-    phase."""
-    from greenbench.carbon import CarbonContext, resolve_location
-    from greenbench.records.values import job_emissions_g
-
-    provider = job.model.provider if job.model.kind == "estimate" else None
-    if provider is not None:
-        ctx = resolve_location(
-            country=provider.country,
-            region=provider.region,
-            intensity=provider.carbon_intensity,
-            pue=provider.pue,
-        )
-        record.carbon = ctx.to_dict()
-    else:
-        ctx = CarbonContext(**job.carbon)
-    net = record.energy_basis == "net"
-    emissions = {
-        name: p.emissions_g
-        if p.emissions_g is not None
-        else ctx.emissions_g((p.net_energy_j if net else p.energy_j)["total"])
-        for name, p in record.phases.items()
-    }
-    repeats = {name: p.repeats for name, p in record.phases.items()}
-    record.emissions_g = {"total": job_emissions_g(emissions, repeats), **emissions}

@@ -147,7 +147,9 @@ def score_samples(
         info = METRICS[metric.name]
         if info.inputs not in inputs:
             inputs[info.inputs] = _scorer_inputs(info.inputs, task, samples, raw, texts, resources)
-        results[metric.name] = info.scorer(*inputs[info.inputs], seed=seed)
+        results[metric.name] = info.scorer(
+            *inputs[info.inputs], **metric.scorer_options(), seed=seed
+        )
     per_sample = [
         {
             "id": s.id,

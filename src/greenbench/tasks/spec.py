@@ -7,6 +7,7 @@ Paths in ``data`` are relative to the YAML file's directory. See ``docs/tasks.md
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -27,6 +28,21 @@ class MetricSpec(_Strict):
     higher_is_better: bool | None = Field(
         None, description="defaults to the metric's own direction; must agree with it if given"
     )
+    # lm-eval's exact_match options (metrics/quality/exact_match.py); only for metrics whose
+    # MetricInfo.options name them.
+    ignore_case: bool | None = Field(None, description="exact_match: compare in lower case")
+    ignore_punctuation: bool | None = Field(
+        None, description="exact_match: delete ASCII punctuation before comparing"
+    )
+    regexes_to_ignore: list[str] | None = Field(
+        None, description="exact_match: remove matches of these regexes before comparing"
+    )
+
+    def scorer_options(self) -> dict[str, Any]:
+        """The options set on this entry, as keyword arguments of the metric's scorer."""
+        return {
+            k: getattr(self, k) for k in METRICS[self.name].options if getattr(self, k) is not None
+        }
 
     @field_validator("name")
     @classmethod
@@ -42,6 +58,15 @@ class MetricSpec(_Strict):
             self.higher_is_better = own
         elif self.higher_is_better != own:
             raise ValueError(f"metric {self.name!r} has higher_is_better={own}")
+        allowed = METRICS[self.name].options
+        for option in ("ignore_case", "ignore_punctuation", "regexes_to_ignore"):
+            if getattr(self, option) is not None and option not in allowed:
+                raise ValueError(f"metric {self.name!r} takes no option {option!r}")
+        for regex in self.regexes_to_ignore or ():
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise ValueError(f"regexes_to_ignore: {regex!r} is not a regex: {exc}") from exc
         return self
 
 

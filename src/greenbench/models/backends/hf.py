@@ -33,11 +33,11 @@ from greenbench.models.backends.hf_load import (
     count_params,
     effective_quantization,
     load,
-    quantize_int8_dynamic,
+    quantize_cpu_int8,
 )
 from greenbench.models.backends.hf_prefix import PrefixCache
 from greenbench.models.base import Backend, FineTuneResult, Generation, ParamCounts
-from greenbench.models.spec import QUANT_BITS, FineTune, ModelSpec, Variant
+from greenbench.models.spec import CPU_INT8, QUANT_BITS, FineTune, ModelSpec, Variant
 
 
 class HFBackend(Backend):
@@ -55,8 +55,8 @@ class HFBackend(Backend):
 
     def __init__(self, spec: ModelSpec, variant: Variant) -> None:
         super().__init__(spec, variant)
-        # int8-dynamic weights cannot train: a fine-tuned variant quantizes after training.
-        self._int8_pending = variant.quantization == "int8-dynamic" and variant.finetune is not None
+        # int8 weights cannot train: a fine-tuned variant quantizes after training.
+        self._int8_pending = variant.quantization in CPU_INT8 and variant.finetune is not None
         self.loaded = load(spec, variant, defer_int8=self._int8_pending)
         self.model = self.loaded.model
         self._auto_batch: dict[int, int] = {}
@@ -332,9 +332,10 @@ class HFBackend(Backend):
         return result
 
     def _ready_for_inference(self) -> None:
-        """Apply int8-dynamic deferred for fine-tuning (after it, or now if it never ran)."""
+        """Apply the int8 quantization deferred for fine-tuning (after it, or now if it never
+        ran)."""
         if self._int8_pending:
-            self.model = quantize_int8_dynamic(self.model)
+            self.model = quantize_cpu_int8(self.model, self.variant.quantization)
             self._int8_pending = False
 
     def close(self) -> None:

@@ -6,6 +6,9 @@ with gradients off, its tokenizer and/or processor, the device, and a note for t
 
 - ``int8-dynamic``: :func:`torch.ao.quantization.quantize_dynamic` on every ``nn.Linear`` but the
   output head (weights int8, activations quantized per batch at run time); CPU only, from fp32.
+  It breaks small causal LMs with activation outliers (SmolLM2: see ``docs/models.md``).
+- ``int8-weight-only``: int8 weights with a scale per output channel, fp32 activations, every
+  ``nn.Linear`` but the output head (:mod:`.int8_weight_only`); CPU only, from fp32.
 - ``bnb-8bit`` / ``bnb-4bit-nf4``: transformers' ``BitsAndBytesConfig`` (LLM.int8 / NF4 with
   bf16 compute and double quantization); CUDA only.
 - ``gguf:<level>``: transformers' GGUF loader (``gguf_file=``), which dequantizes the weights to
@@ -147,8 +150,8 @@ def _model_class(architecture: str, model_type: str):
 
 
 def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Loaded:
-    """Load ``spec`` as ``variant`` describes; ``defer_int8`` leaves int8-dynamic to the caller
-    (fine-tuning trains the fp32 weights first, then quantizes)."""
+    """Load ``spec`` as ``variant`` describes; ``defer_int8`` leaves the CPU int8 quantizations
+    to the caller (fine-tuning trains the fp32 weights first, then quantizes)."""
     import transformers as tf
 
     source = resolve_source(spec, variant)
@@ -181,8 +184,8 @@ def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Load
         model.to(device)
     model.eval()
     model.requires_grad_(False)
-    if variant.quantization == "int8-dynamic" and not defer_int8:
-        model = quantize_int8_dynamic(model)
+    if not defer_int8:
+        model = quantize_cpu_int8(model, variant.quantization)
     dtype = TORCH_DTYPES[variant.dtype]
     return Loaded(model, tokenizer, processor, device, dtype, source, multimodal)
 
@@ -220,6 +223,18 @@ def _tokenizer(tf, source: Source, common: dict, padding_side: str):
     return tokenizer
 
 
+def quantize_cpu_int8(model, quantization: str):
+    """``model`` quantized as ``quantization`` says when it is a CPU int8 one (``CPU_INT8``),
+    else ``model`` as it is."""
+    if quantization == "int8-dynamic":
+        return quantize_int8_dynamic(model)
+    if quantization == "int8-weight-only":
+        from greenbench.models.backends.int8_weight_only import quantize_int8_weight_only
+
+        return quantize_int8_weight_only(model)
+    return model
+
+
 def quantize_int8_dynamic(model):
     """Dynamic int8 quantization (per-channel) of every ``nn.Linear`` but the output head (CPU).
 
@@ -248,10 +263,13 @@ def quantize_int8_dynamic(model):
 def count_params(model) -> tuple[int, int]:
     """(total, trainable) parameters of ``model``, quantized weights counted unpacked.
 
-    Dynamic-int8 linears keep packed weights outside ``parameters()``; bitsandbytes 4-bit
-    parameters store two weights per byte (their ``quant_state.shape`` is the real shape).
+    Dynamic-int8 and weight-only-int8 linears keep their weights outside ``parameters()``;
+    bitsandbytes 4-bit parameters store two weights per byte (their ``quant_state.shape`` is the
+    real shape).
     """
     from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
+
+    from greenbench.models.backends.int8_weight_only import int8_weight_count
 
     total = trainable = 0
     for param in model.parameters():
@@ -263,4 +281,4 @@ def count_params(model) -> tuple[int, int]:
         if isinstance(module, DynamicLinear):
             weight, bias = module._packed_params._weight_bias()
             total += weight.numel() + (bias.numel() if bias is not None else 0)
-    return total, trainable
+    return total + int8_weight_count(model), trainable
