@@ -41,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "(greenbench meters lists them; default: auto)",
     )
     parser.add_argument("--country", metavar="ISO3", help="grid country, e.g. FRA, USA, DEU")
-    parser.add_argument("--region", metavar="R", help="region of --country in the table, e.g. CA")
+    parser.add_argument(
+        "--region", metavar="R", help="region of --country in the table, e.g. CAMX (eGRID)"
+    )
     parser.add_argument("--pue", metavar="P", help="power usage effectiveness, >= 1 (default 1.0)")
     parser.add_argument(
         "--carbon-intensity", metavar="G", help="override the grid intensity, gCO2e/kWh"

@@ -122,6 +122,10 @@ class Carbon(_Open):
     year: int | None = None
     is_default: bool | None = None
     """True when no location was given (world average)."""
+    # issue 12: the emissions boundary of the intensity
+    boundary: str | None = None
+    """``lifecycle`` (country and world rows) or ``direct-combustion`` (region rows); None for
+    an override or a record written before it was recorded."""
 
 
 class Tokens(_Open):
