@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import cegi, per_query
+from greenbench.records.energy_range import per_query_range
 from greenbench.records.schema import JobRecord
 from greenbench.records.values import inference_energy_j, primary_value
 
@@ -32,7 +33,13 @@ PER_QUERY_FIELDS = (
 #: The CEGI fields.
 CEGI_FIELDS = ("cegi", "cegi_note", "cegi_gain_pp")
 #: Every field this module sets.
-FIELDS = (*PER_QUERY_FIELDS, *CEGI_FIELDS, "energy_estimated", "index_notes")
+FIELDS = (
+    *PER_QUERY_FIELDS,
+    *CEGI_FIELDS,
+    "energy_estimated",
+    "index_notes",
+    "energy_per_query_range_j",
+)
 
 
 def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
@@ -67,6 +74,7 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
         )
         for name in PER_QUERY_FIELDS:
             setattr(out, name, getattr(figures, name))
+        out.energy_per_query_range_j = per_query_range(out)
         out.index_notes = [*out.index_notes, *figures.notes]
     return attach_cegi(out, base)
 

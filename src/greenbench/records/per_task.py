@@ -18,6 +18,7 @@ from typing import Any
 
 from greenbench.metrics.catalogue import counts_correct
 from greenbench.metrics.efficiency import GQIResult, gqi, gqi_unit, pareto_front
+from greenbench.records.energy_range import undecided_by_energy
 from greenbench.records.migrate import load_record
 from greenbench.records.schema import JobRecord
 from greenbench.records.values import (
@@ -42,6 +43,8 @@ TASK_FIELDS = {
     "gqi_note": "why gqi is null",
     "pareto_energy": "on the task's frontier of quality vs energy per query",
     "pareto_emissions": "on the task's frontier of quality vs emissions per query",
+    "energy_undecided": "place against energy per query (frontier, equal-quality order) not "
+    "decided by energy: it can change within the energy ranges of estimated jobs",
 }
 
 
@@ -69,6 +72,9 @@ class TaskFigures:
     """The energy unit shared by the task's GQIs; None when no job is rated."""
     gqi: Mapping[str, GQIResult] = field(default_factory=dict)
     """Job id -> GQI of the inference electricity (accuracy-type metrics only)."""
+    energy_undecided: frozenset[str] = frozenset()
+    """Ids of the jobs whose place against energy per query the estimate ranges leave open
+    (:func:`greenbench.records.energy_range.undecided_by_energy`)."""
 
     def on_frontier(self, record: JobRecord, cost: str) -> bool | None:
         """Whether ``record`` is on the frontier against ``cost``; None when it has no point
@@ -86,6 +92,7 @@ class TaskFigures:
             "gqi_note": rated.note if rated else None,
             "pareto_energy": self.on_frontier(record, "energy_per_query_j"),
             "pareto_emissions": self.on_frontier(record, "emissions_per_query_g"),
+            "energy_undecided": record.job_id in self.energy_undecided if record.ok else None,
         }
 
 
@@ -129,6 +136,7 @@ def _one_task(task: str, records: Sequence[JobRecord], queries: int | None) -> T
         frontiers={name: _frontier(ok, cost, higher) for name, cost in costs.items()},
         gqi_unit=unit,
         gqi=rated,
+        energy_undecided=frozenset(undecided_by_energy(ok, higher_is_better=higher)),
     )
 
 

@@ -108,6 +108,16 @@ class Phase(_Open):
     """Sample standard deviation of the repeats' totals, J; None for one repeat."""
     repeat_totals_j: list[float] | None = None
     """Each repeat's gross total, J."""
+    # issue 12: how uncertain an estimated energy is (greenbench.energy.uncertainty)
+    energy_range_j: dict[str, list[float]] | None = None
+    """Component and ``total`` -> ``[low, high]`` gross J from the estimate constants' ranges;
+    None when nothing is estimated (or see ``energy_range_note``)."""
+    net_energy_range_j: dict[str, list[float]] | None = None
+    """The same for the net energy, J."""
+    energy_range_basis: str | None = None
+    """The constants and their ranges, e.g. ``cpu 3.75 W/thread (3.75-7.5: TDP …)``."""
+    energy_range_note: str | None = None
+    """Why an estimated phase has no range."""
 
 
 class Carbon(_Open):
@@ -214,6 +224,10 @@ class JobRecord(_Open):
     """Gain over the base job, percentage points."""
     energy_estimated: bool | None = None
     """True when any inference energy is an estimate."""
+    # issue 12: the estimate constants' range of energy_per_query_j
+    energy_per_query_range_j: list[float] | None = None
+    """``[low, high]`` inference energy per query on ``energy_basis``, J; None when the energy is
+    measured or its range is unknown (the phase's ``energy_range_note`` says why)."""
     index_notes: list[str] | None = None
     """Inputs an index could not use."""
 

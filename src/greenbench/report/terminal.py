@@ -30,11 +30,20 @@ _MEASURE = Console(width=1000)
 _SHORT = {"energy_per_1k": "J / 1k q", "emissions": "gCO₂e job", "params_trainable": "trainable"}
 
 
+#: Marks an energy figure whose row's place energy does not decide (see :class:`Cell`).
+UNDECIDED = "≈"
+
+
 def _cell(value: object) -> Text:
     if isinstance(value, Cell):
+        text = Text(value.text)
         if value.estimated:
-            return Text(f"{value.text}†", style=ESTIMATED_STYLE)
-        return Text(value.text)
+            text = Text(f"{value.text}†", style=ESTIMATED_STYLE)
+        if value.range_text:
+            text.append(f" ({value.range_text})", style=ESTIMATED_STYLE)
+        if value.undecided:
+            text.append(UNDECIDED, style="bold")
+        return text
     return Text(str(value))
 
 
@@ -114,6 +123,11 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
             cells[1].append(" ★", style="yellow")
         table.add_row(*cells)
     notes = ["★ on the Pareto frontier (quality vs energy per query)", *provenance_notes(board)]
+    if any(row.energy_per_1k.undecided for row in board.rows):
+        notes.append(
+            f"{UNDECIDED} not decided by energy: the energy ranges (low–high of the estimate's "
+            "constants) overlap, so this row's place against energy could change"
+        )
     table.caption = Text("\n".join(notes))
     table.caption_justify = "left"
     return table

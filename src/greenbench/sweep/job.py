@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from greenbench.errors import GreenbenchError
 from greenbench.models.base import Step
 from greenbench.records.schema import FinetuneResult, JobRecord, Phase, Tokens
+from greenbench.sweep.energy_range import attach_phase_ranges
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import mark_failed, new_record, now_iso
 
@@ -95,6 +96,7 @@ def run_job(
     else:
         record.status = "ok"
         record.finished_at = now_iso()
+    attach_phase_ranges(record)
     _emissions(job, record)
     return record.to_json(), logs
 
