@@ -48,3 +48,15 @@ def test_the_html_report_shows_the_range_and_the_mark():
     assert row.find_all("span", class_="undecided")
     measured = page.find("tr", data_job="j-m")
     assert not measured.find_all("span", class_="range")
+
+
+def test_recommend_says_when_the_cheapest_is_not_decided_by_energy():
+    from greenbench.report import recommend
+
+    chosen = recommend(_records(), "text-to-sql")
+    assert chosen.chosen.job_id == "j-a"  # cheapest at the centre of its range
+    assert any(
+        r.startswith("Not decided by energy") and "small-lm · b" in r for r in chosen.reasons
+    )
+    decided = [r for r in _records() if r["job_id"] != "j-b"]  # a vs the measured, far dearer
+    assert not any("Not decided" in r for r in recommend(decided, "text-to-sql").reasons)

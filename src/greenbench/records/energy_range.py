@@ -41,6 +41,24 @@ def energy_bounds(record: JobRecord) -> tuple[float, float] | None:
     return record.energy_per_query_j, record.energy_per_query_j
 
 
+def could_cost_less(chosen: JobRecord, others: Sequence[JobRecord]) -> list[JobRecord]:
+    """The jobs of ``others`` whose energy per query could be below ``chosen``'s somewhere
+    within the ranges (either of them estimated), although ``chosen`` costs less at the centre:
+    a "cheapest" choice energy does not decide."""
+    mine = energy_bounds(chosen)
+    if mine is None:
+        return []
+    found = []
+    for other in others:
+        theirs = energy_bounds(other)
+        if other.job_id == chosen.job_id or theirs is None:
+            continue
+        ranged = mine[0] < mine[1] or theirs[0] < theirs[1]
+        if ranged and theirs[0] < mine[1]:
+            found.append(other)
+    return found
+
+
 def undecided_by_energy(records: Sequence[JobRecord], *, higher_is_better: bool) -> set[str]:
     """Ids of the ok jobs whose place against energy per query the ranges leave open.
 

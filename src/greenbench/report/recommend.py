@@ -28,6 +28,7 @@ from typing import Any
 
 from greenbench.errors import GreenbenchError
 from greenbench.records import JobRecord, load_records
+from greenbench.records.energy_range import could_cost_less
 from greenbench.records.per_task import lifetime_cost, task_figures
 from greenbench.records.values import finetune_cost, job_label, primary_quality
 from greenbench.report import formatting as fmt
@@ -222,6 +223,14 @@ def recommend(
     recommendation.reasons.extend(
         reasons(recommendation, qualifying, by_quality, unit, best if default_rule else None)
     )
+    if by_quality and queries is None:  # the cheapest per query: does energy decide it?
+        rivals = could_cost_less(by_id[chosen.job_id], [by_id[c.job_id] for c in qualifying])
+        if rivals:
+            names = ", ".join(job_label(r) for r in rivals)
+            recommendation.reasons.append(
+                f"Not decided by energy: within the ranges of the estimated energy, {names} "
+                f"could cost as little per query as {chosen.label}."
+            )
     return recommendation
 
 
