@@ -138,3 +138,26 @@ def test_llamacpp_runs_cuda_n_on_that_gpu_alone(gpu_host):
     gpu_host(llamacpp=False)
     cpu = resolve_device(SPECS["llamacpp"], Variant())
     assert LlamaCppBackend._gpu_options(llama_cpp, cpu) == {"n_gpu_layers": 0}
+
+
+@pytest.mark.parametrize(("visible", "expected"), [(None, True), ("", False), ("-1", False)])
+def test_without_torch_nvml_is_asked_after_cuda_visible_devices(monkeypatch, visible, expected):
+    """A llama.cpp-only install has no torch: one NVIDIA device counts unless hidden."""
+    import importlib.util
+    import sys
+    import types
+
+    specs = {"torch": None, "pynvml": "installed"}
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: specs[name])
+    nvml = types.SimpleNamespace(
+        NVMLError=RuntimeError,
+        nvmlInit=lambda: None,
+        nvmlShutdown=lambda: None,
+        nvmlDeviceGetCount=lambda: 1,
+    )
+    monkeypatch.setitem(sys.modules, "pynvml", nvml)
+    if visible is None:
+        monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    else:
+        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    assert device_module.cuda_available() is expected
