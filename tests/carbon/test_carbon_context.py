@@ -30,11 +30,15 @@ def test_country_row_with_source_and_year():
     assert ctx.emissions_g(3.6e6) == pytest.approx(row.g_per_kwh)
 
 
-def test_region_row():
-    ctx = resolve_location(country="USA", region="ca")
-    assert ctx.region == "CA"
-    assert ctx.intensity_g_per_kwh == grid_table()[("USA", "CA")].g_per_kwh
+def test_region_row_is_an_egrid_subregion_and_says_its_boundary():
+    ctx = resolve_location(country="USA", region="camx")
+    assert ctx.region == "CAMX"
+    assert ctx.intensity_g_per_kwh == grid_table()[("USA", "CAMX")].g_per_kwh
     assert ctx.intensity_g_per_kwh != grid_table()[("USA", None)].g_per_kwh
+    assert ctx.boundary == "direct-combustion" and "direct-combustion" in ctx.describe()
+    assert resolve_location(country="USA").boundary == "lifecycle"  # the default boundary
+    with pytest.raises(GreenbenchError, match=r"unknown region 'CA' of USA .*eGRID subregions"):
+        resolve_location(country="USA", region="CA")  # states are not grid regions
 
 
 def test_no_location_is_the_world_average_and_says_so():
@@ -71,6 +75,7 @@ def test_to_dict_keys():
         "source",
         "year",
         "is_default",
+        "boundary",
     }
 
 
@@ -111,3 +116,59 @@ def test_every_table_row_has_source_and_year():
         assert region is None or (country, None) in table  # regions refine a listed country
         assert 0 <= row.g_per_kwh < 1500
         assert 2015 <= row.year <= 2030 and row.source and row.name
+
+
+def test_the_table_file_has_its_schema_and_every_row_its_boundary():
+    from importlib import resources
+
+    text = resources.files("greenbench.carbon").joinpath("grid_intensity.csv").read_text()
+    assert text.splitlines()[0] == "country,region,name,g_per_kwh,year,boundary,source"
+    for (_, region), row in grid_table().items():
+        # one boundary per kind of row: country and world rows lifecycle (Ember), regions not
+        assert row.boundary == ("direct-combustion" if region else "lifecycle")
+
+
+#: eGRID's 27 subregions (EPA), the unit US rows use; states are not grid regions.
+EGRID_SUBREGIONS = set(
+    [
+        "AKGD",
+        "AKMS",
+        "AZNM",
+        "CAMX",
+        "ERCT",
+        "FRCC",
+        "HIMS",
+        "HIOA",
+        "MROE",
+        "MROW",
+        "NEWE",
+        "NWPP",
+        "NYCW",
+        "NYLI",
+        "NYUP",
+        "PRMS",
+        "RFCE",
+        "RFCM",
+        "RFCW",
+        "RMPA",
+        "SPNO",
+        "SPSO",
+        "SRMV",
+        "SRMW",
+        "SRSO",
+        "SRTV",
+        "SRVC",
+    ]
+)
+
+
+def test_us_regions_are_the_egrid_subregions():
+    us = {region for country, region in grid_table() if country == "USA" and region}
+    assert us == EGRID_SUBREGIONS
+    assert all("eGRID" in grid_table()[("USA", r)].source for r in us)
+
+
+@pytest.mark.parametrize(("country", "ember_2023"), [("COL", 260), ("CZE", 450), ("IRL", 291)])
+def test_rows_found_off_now_match_ember_2023(country, ember_2023):
+    row = grid_table()[(country, None)]
+    assert row.year == 2023 and row.g_per_kwh == pytest.approx(ember_2023, abs=2)

@@ -38,7 +38,10 @@ def test_json_output_and_exit_status(capfd):
     assert status == 3
     assert "child says hi" in err  # the child's stdout is moved off stdout in --json mode
     doc = json.loads(out)
-    assert set(doc) == {
+    ranged = {"energy_range_j", "energy_range_basis"}
+    estimated = any(p.startswith("estimated") for p in doc["provenance"].values())
+    assert ranged <= set(doc) if estimated else not ranged & set(doc)
+    assert set(doc) - ranged == {
         "duration_s",
         "energy_j",
         "provenance",
@@ -54,6 +57,9 @@ def test_json_output_and_exit_status(capfd):
     assert set(doc["provenance"]) == set(doc["energy_j"]) - {"total"}
     assert all(p.startswith(("measured:", "estimated:")) for p in doc["provenance"].values())
     assert doc["carbon"]["country"] == "FRA" and doc["pue"] == 1.0
+    if estimated:  # the range brackets the estimate
+        low, high = doc["energy_range_j"]["total"]
+        assert low <= doc["energy_j"]["total"] <= high
     assert doc["emissions_g"] == pytest.approx(
         doc["energy_j"]["total"] / 3.6e6 * doc["carbon_intensity_g_per_kwh"]
     )
@@ -89,6 +95,7 @@ def test_table_says_estimated_and_world_average(capfd):
     assert "provenance" in out and "total" in out
     assert "ESTIMATED" in out
     assert "from estimated energy" in out  # the emissions line says what it rests on
+    assert "range of the total from the estimate's constants" in out
     assert "world average (no location given)" in out
     assert "gCO2e" in out
 

@@ -15,7 +15,8 @@ from greenbench.energy import cpu_tdp
         ("Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz", "Xeon Gold 6248", 150 / 40),
         ("Intel(R) Xeon(R) Platinum 8480+", "Xeon Platinum 8480+", 350 / 112),
         ("AMD EPYC 7763 64-Core Processor", "EPYC 7763", 280 / 128),
-        ("12th Gen Intel(R) Core(TM) i7-12700K", "Core i7-12700K", 125 / 20),
+        # K-series: the sustained all-core draw (maximum turbo power), not the 125 W base power
+        ("12th Gen Intel(R) Core(TM) i7-12700K", "Core i7-12700K", 190 / 20),
         ("Apple M1 Pro", "Apple M1 Pro", 30 / 10),
         ("Apple M1", "Apple M1", 20 / 8),
         ("ARM Neoverse-N1", "ARM Neoverse-N1", 210 / 80),
@@ -52,3 +53,20 @@ def test_table_rows_are_complete_and_default_is_typical():
 def test_this_machine_has_a_model_string():
     assert cpu_tdp.cpu_model()
     assert cpu_tdp.this_cpu().w_per_thread > 0
+
+
+def test_the_table_file_has_its_schema_and_every_row_cites_a_source():
+    from importlib import resources
+
+    text = resources.files("greenbench.energy").joinpath("cpu_tdp.csv").read_text()
+    assert text.splitlines()[0] == "model,tdp_w,max_power_w,cores,threads,source"
+    for row in cpu_tdp.table():
+        assert len(row["source"]) > 5, row
+        if row["max_power_w"]:
+            assert float(row["max_power_w"]) >= float(row["tdp_w"]), row
+
+
+def test_intel_k_series_rows_are_their_sustained_draw_not_their_base_power():
+    for model in ("Core i9-14900K", "Core i9-13900K", "Core i9-12900K", "Core i5-12600K"):
+        row = next(r for r in cpu_tdp.table() if r["model"] == model)
+        assert float(row["tdp_w"]) > 125 and "base power: 125 W" in row["source"]

@@ -44,15 +44,17 @@ def test_results_json_of_migrated_records_is_the_v1_one_at_schema_2(v1_run):
     stored = json.loads((DATA / "v1_results.json").read_text())
     # version 1 chose the GQI unit per task (joules for every task of this store); the same
     # unit, now chosen for the whole report, gives the same figures. New since: the GQI whose
-    # energy (8 J) lies within 10x of the singularity is flagged in its note, and the rating
-    # fields (RATING_FIELDS).
+    # energy (8 J) lies within 10x of the singularity is flagged in its note, the rating
+    # fields (RATING_FIELDS) and energy_undecided (measured energies decide every order).
     got = with_task_fields(load_run(v1_run).records, gqi_unit="J")
     assert all(set(RATING_FIELDS) <= set(row) for row in got)
     flagged = next(r for r in got if r["job_id"] == "j-92b3cdab5303")
     assert "8 J is within 10x of 1 J" in flagged["gqi_note"]
     flagged["gqi_note"] = None
+    undecided = {"ok": False}
     assert [{k: v for k, v in row.items() if k not in RATING_FIELDS} for row in got] == [
-        {**r, "schema": SCHEMA_VERSION} for r in stored
+        {**r, "schema": SCHEMA_VERSION, "energy_undecided": undecided.get(r["status"])}
+        for r in stored
     ]
 
 

@@ -50,6 +50,30 @@ def test_a_job_is_a_gpu_job_when_its_device_or_the_cluster_says_so(device, kind,
     assert POLICY.needs(_job(device, kind), nodes) == (GPU_JOB if gpu else CPU_JOB)
 
 
+@pytest.mark.parametrize(
+    ("kind", "quantization", "engine_cuda", "gpu"),
+    [
+        ("torch", "int8-dynamic", True, False),  # CPU-only kernels: no GPU held idle
+        ("onnx", "int8-dynamic", True, False),
+        ("llamacpp", "none", False, False),  # llama.cpp built without GPU offload
+        ("onnx", "none", False, False),  # onnxruntime without its CUDA provider
+        ("llamacpp", "none", True, True),
+        ("onnx", "none", True, True),
+    ],
+)
+def test_an_auto_job_asks_for_a_gpu_only_when_it_resolves_to_cuda(
+    monkeypatch, kind, quantization, engine_cuda, gpu
+):
+    from greenbench.models import device
+
+    monkeypatch.setattr(device, "engine_has_cuda", lambda engine: engine_cuda)
+    job = _job("auto", kind)
+    job = job.model_copy(
+        update={"variant": job.variant.model_copy(update={"quantization": quantization})}
+    )
+    assert POLICY.needs(job, [_node("g", gpus=2)]) == (GPU_JOB if gpu else CPU_JOB)
+
+
 def test_the_policys_options_set_what_a_job_asks_for():
     policy = PlacementPolicy(cpus_per_job=2, num_gpus_per_job=4)
     assert policy.needs(_job("cpu"), []) == Needs(gpus=0, cpus=2)

@@ -2,7 +2,10 @@
 
 Emissions of an energy ``E`` (J) are ``E / 3.6e6 [kWh] x intensity [gCO2e/kWh] x PUE``, the
 eco2AI / CEGI form ``CF = γ · PUE · E``. Intensities are annual averages from the bundled table
-``grid_intensity.csv`` (country ISO3 rows and some region rows, each with its source and year).
+``grid_intensity.csv`` (country ISO3 rows and some region rows, each with its source, year and
+emissions boundary). Country and world rows are **lifecycle** figures (Ember), the default; region
+rows (eGRID subregions, Canadian provinces, Australian states) are **direct-combustion** figures,
+used only when a region is asked for, and every context says which boundary it holds.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 from greenbench.errors import GreenbenchError
 from greenbench.units import J_PER_KWH
 
 WORLD = "WORLD"
+#: What a grid intensity counts: ``lifecycle`` (generation plus upstream fuel supply and plant
+#: construction, IPCC AR5 lifecycle factors as Ember applies them) or ``direct-combustion``
+#: (stack emissions at the generator only, as eGRID and scope-2 inventory factors count them).
+Boundary = Literal["lifecycle", "direct-combustion"]
+#: The boundary of every figure given without a region: the country and world rows.
+DEFAULT_BOUNDARY: Boundary = "lifecycle"
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class GridRow:
     """Annual average grid carbon intensity, in gCO2e per kWh."""
     year: int
     """Year the average is for."""
+    boundary: Boundary
+    """What the figure counts (see :data:`Boundary`)."""
     source: str
     """Publication the figure comes from."""
 
@@ -52,6 +63,7 @@ def grid_table() -> dict[tuple[str, str | None], GridRow]:
             name=r["name"],
             g_per_kwh=float(r["g_per_kwh"]),
             year=int(r["year"]),
+            boundary=r["boundary"],  # type: ignore[arg-type]  # checked by the table's test
             source=r["source"],
         )
         rows[(row.country, row.region)] = row
@@ -76,6 +88,8 @@ class CarbonContext:
     """Year of the intensity figure; None for an override."""
     is_default: bool
     """True when no location or intensity was given and the world average applies."""
+    boundary: Boundary | None = None
+    """What the table row counts (:data:`Boundary`); None for an override (its giver knows)."""
 
     def emissions_g(self, energy_j: float) -> float:
         """gCO2e of ``energy_j`` joules: J / 3.6e6 x g/kWh x PUE."""
@@ -88,13 +102,15 @@ class CarbonContext:
         else:
             place = "-".join(p for p in (self.country, self.region) if p) or "override"
             where = place + (f", {self.year}" if self.year else "")
+        if self.boundary:
+            where += f", {self.boundary}"
         return (
             f"{self.intensity_g_per_kwh:g} gCO2e/kWh, {where}; source: {self.source}; "
             f"PUE {self.pue:g}"
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """``country, region, intensity_g_per_kwh, pue, source, year, is_default``."""
+        """``country, region, intensity_g_per_kwh, pue, source, year, is_default, boundary``."""
         return asdict(self)
 
 
@@ -127,8 +143,8 @@ def resolve_location(
 
     Args:
         country: ISO 3166-1 alpha-3 code (``--country``; env ``GREENBENCH_COUNTRY``).
-        region: region of ``country`` in the table, e.g. ``CA`` for USA (``--region``;
-            env ``GREENBENCH_REGION``).
+        region: region of ``country`` in the table, e.g. the eGRID subregion ``CAMX`` for USA
+            (``--region``; env ``GREENBENCH_REGION``); region rows are direct-combustion.
         intensity: gCO2e/kWh overriding the table (``--carbon-intensity``;
             env ``GREENBENCH_CARBON_INTENSITY``), >= 0.
         pue: power usage effectiveness (``--pue``; env ``GREENBENCH_PUE``), >= 1; default 1.0.
@@ -185,9 +201,9 @@ def resolve_location(
             region = region.strip().upper()
             if (country, region) not in table:
                 known = ", ".join(sorted(r for c, r in table if c == country and r)) or "none"
+                kind = "eGRID subregions" if country == "USA" else "regions in the table"
                 raise GreenbenchError(
-                    f"unknown region {region!r} of {country} for {flag['region']} "
-                    f"(regions in the table: {known})"
+                    f"unknown region {region!r} of {country} for {flag['region']} ({kind}: {known})"
                 )
             row = table[(country, region)]
     elif region:
@@ -213,6 +229,7 @@ def resolve_location(
             source=world.source,
             year=world.year,
             is_default=True,
+            boundary=world.boundary,
         )
     return CarbonContext(
         country=country,
@@ -222,4 +239,5 @@ def resolve_location(
         source=row.source,
         year=row.year,
         is_default=False,
+        boundary=row.boundary,
     )

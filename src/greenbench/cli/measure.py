@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from greenbench.energy.measurement import Measurement, is_breakdown
+from greenbench.energy.uncertainty import PhaseRange, phase_range
 from greenbench.errors import GreenbenchError
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "(greenbench meters lists them; default: auto)",
     )
     parser.add_argument("--country", metavar="ISO3", help="grid country, e.g. FRA, USA, DEU")
-    parser.add_argument("--region", metavar="R", help="region of --country in the table, e.g. CA")
+    parser.add_argument(
+        "--region", metavar="R", help="region of --country in the table, e.g. CAMX (eGRID)"
+    )
     parser.add_argument("--pue", metavar="P", help="power usage effectiveness, >= 1 (default 1.0)")
     parser.add_argument(
         "--carbon-intensity", metavar="G", help="override the grid intensity, gCO2e/kWh"
@@ -204,6 +207,13 @@ def result_json(m: Measurement, ctx: CarbonContext) -> dict[str, Any]:
     }
     if m.idle_energy_j:
         out["net_energy_j"] = {"total": m.net_total_j, **m.net_energy_j}
+    gross, net = out["energy_j"], out.get("net_energy_j", out["energy_j"])
+    found = phase_range(gross, net, m.provenance)
+    if isinstance(found, PhaseRange):  # estimated: the constants' low-high range beside it
+        out["energy_range_j"] = found.energy_j
+        if "net_energy_j" in out:
+            out["net_energy_range_j"] = found.net_energy_j
+        out["energy_range_basis"] = found.basis
     return out
 
 
@@ -244,3 +254,11 @@ def print_table(m: Measurement, ctx: CarbonContext, console: Console) -> None:
             "measurements (method and constants in the provenance column)",
             soft_wrap=True,
         )
+        found = phase_range({"total": m.total_j, **m.energy_j}, {}, m.provenance)
+        if isinstance(found, PhaseRange):
+            low, high = found.energy_j["total"]
+            console.print(
+                f"range of the total from the estimate's constants: {low:.4g}-{high:.4g} J "
+                f"({found.basis})",
+                soft_wrap=True,
+            )

@@ -1,7 +1,11 @@
 """CPU model detection and the bundled TDP table (``cpu_tdp.csv``) behind the estimate source.
 
-Each table row gives a CPU model's TDP (or Intel's "processor base power" for recent Core parts)
-with its physical cores and hardware threads, and where the figure comes from. The estimate source
+Each table row gives a CPU model's sustained all-core power ``tdp_w``: the vendor's TDP (AMD's
+default TDP, Intel's TDP or "processor base power"), except Intel's 12th-14th generation K-series,
+whose default profile sustains the "maximum turbo power" (PL1 = PL2), about 1.2-2x the base power,
+so that is the row's figure; ``max_power_w`` is the vendor's maximum where it publishes one (the
+upper end of :mod:`greenbench.energy.uncertainty`'s range), with physical cores and hardware
+threads, and where the figures come from. The estimate source
 turns it into watts per *hardware thread*, because CPU time accrues per logical CPU: a chip that
 runs all of its threads flat out accrues ``threads`` CPU-seconds per second and draws about its TDP.
 """
@@ -37,6 +41,10 @@ class CpuPower:
     """The table's TDP, in watts; None when the model is not in the table."""
     threads: int | None = None
     """Hardware threads of the table's model; None when not in the table."""
+    cores: int | None = None
+    """Physical cores of the table's model; None when not in the table."""
+    max_power_w: float | None = None
+    """The vendor's maximum (e.g. Intel's maximum turbo power), W; None when not published."""
     matched: str = ""
     """The table row's model name (empty when not in the table)."""
     source: str = ""
@@ -67,7 +75,8 @@ def _normalise(name: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def table() -> list[dict[str, str]]:
-    """Rows of the bundled table: model, tdp_w, cores, threads, source (all strings)."""
+    """Rows of the bundled table: model, tdp_w, max_power_w (may be empty), cores, threads,
+    source (all strings)."""
     text = resources.files("greenbench.energy").joinpath("cpu_tdp.csv").read_text()
     return list(csv.DictReader(text.splitlines()))
 
@@ -90,6 +99,8 @@ def lookup(model: str) -> CpuPower:
         w_per_thread=tdp / threads,
         tdp_w=tdp,
         threads=threads,
+        cores=int(best["cores"]),
+        max_power_w=float(best["max_power_w"]) if best["max_power_w"] else None,
         matched=best["model"],
         source=best["source"],
     )

@@ -17,7 +17,9 @@ from greenbench.energy.process_tree import ProcessTree
 from greenbench.energy.sampler import Integrator
 from greenbench.energy.sources import SourceFactory, SourceOptions
 
-#: Watts per GiB of resident memory: 3 W per 8 GB module, the constant CodeCarbon and eco2AI use.
+#: Watts per GiB of resident memory: 3 W per 8 GB module, eco2AI's constant and CodeCarbon's up to
+#: version 2 (CodeCarbon 3 counts 5 W per DIMM instead; the range in
+#: :mod:`greenbench.energy.uncertainty` spans both).
 RAM_W_PER_GIB = 0.375
 #: Seconds between resident-memory samples.
 RAM_SAMPLE_S = 0.25
@@ -47,7 +49,9 @@ class CpuTimeSource:
         if "cpu" in self.components:
             self.provenance["cpu"] = f"estimated:cpu-time x {self.cpu.describe()}"
         if "ram" in self.components:
-            self.provenance["ram"] = f"estimated:rss x {RAM_W_PER_GIB} W/GiB (CodeCarbon constant)"
+            self.provenance["ram"] = (
+                f"estimated:rss x {RAM_W_PER_GIB} W/GiB (eco2AI / CodeCarbon<=2 constant)"
+            )
         self._ram = Integrator(
             lambda: {"ram": self.tree.rss_gib()}, RAM_SAMPLE_S, "greenbench-ram-sampler"
         )

@@ -38,7 +38,7 @@ def check_variant(spec: ModelSpec, variant: Variant) -> None:
     kind = backend_kind(spec, variant)
     _check_source(spec, kind, variant)
     _check_device_name(variant)
-    on_cuda = resolve_device(variant).startswith("cuda")  # raises for cuda without a GPU
+    on_cuda = resolve_device(spec, variant, kind).on_cuda  # raises for cuda without a GPU
     _check_quantization(spec, variant, kind, on_cuda)
     if variant.dtype == "fp16" and not on_cuda:
         raise GreenbenchError(

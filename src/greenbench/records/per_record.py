@@ -24,6 +24,7 @@ from greenbench.records.cegi_inputs import (
     scale_reason,
     significant,
 )
+from greenbench.records.energy_range import per_query_range
 from greenbench.records.schema import JobRecord, QualityValue
 from greenbench.records.values import as_float, inference_energy_j, primary_value
 
@@ -47,7 +48,13 @@ CEGI_FIELDS = (
     "cegi_significant",
 )
 #: Every field this module sets.
-FIELDS = (*PER_QUERY_FIELDS, *CEGI_FIELDS, "energy_estimated", "index_notes")
+FIELDS = (
+    *PER_QUERY_FIELDS,
+    *CEGI_FIELDS,
+    "energy_estimated",
+    "index_notes",
+    "energy_per_query_range_j",
+)
 
 
 def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
@@ -88,6 +95,7 @@ def attach(record: JobRecord, base: JobRecord | None) -> JobRecord:
         )
         for name in PER_QUERY_FIELDS:
             setattr(out, name, getattr(figures, name))
+        out.energy_per_query_range_j = per_query_range(out)
         out.index_notes = [*out.index_notes, *notes, *figures.notes]
     elif out.ok and samples >= 1 and as_float(out.emissions_g.get("inference")) is not None:
         # estimated in gCO2e directly (param_scaling: garg2025): no energy to divide

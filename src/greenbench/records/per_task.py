@@ -29,6 +29,7 @@ from greenbench.records.answers import (
     answer_warning,
     baselines,
 )
+from greenbench.records.energy_range import undecided_by_energy
 from greenbench.records.migrate import load_record
 from greenbench.records.ratings import StarRating, star_ratings
 from greenbench.records.schema import JobRecord
@@ -66,6 +67,8 @@ TASK_FIELDS = {
     "majority_baseline": "label tasks: accuracy of always giving the most frequent label",
     "chance_baseline": "label tasks: expected accuracy of a uniformly random label",
     "beats_majority": "label tasks: primary quality above the majority baseline",
+    "energy_undecided": "place against energy per query (frontier, equal-quality order) not "
+    "decided by energy: it can change within the energy ranges of estimated jobs",
 }
 
 
@@ -114,6 +117,10 @@ class TaskFigures:
             return None
         return value > own.majority
 
+    energy_undecided: frozenset[str] = frozenset()
+    """Ids of the jobs whose place against energy per query the estimate ranges leave open
+    (:func:`greenbench.records.energy_range.undecided_by_energy`)."""
+
     def on_frontier(self, record: JobRecord, cost: str) -> bool | None:
         """Whether ``record`` is on the frontier against ``cost``; None when it has no point
         (not ok, no quality or no cost)."""
@@ -132,6 +139,7 @@ class TaskFigures:
             "gqi_note": _gqi_note(rated),
             "pareto_energy": self.on_frontier(record, "energy_per_query_j"),
             "pareto_emissions": self.on_frontier(record, "emissions_per_query_g"),
+            "energy_undecided": record.job_id in self.energy_undecided if record.ok else None,
             "energy_stars": stars.stars if stars else None,
             "energy_stars_estimated": stars.estimated if stars else None,
             "energy_stars_note": stars.note if stars else None,
@@ -211,6 +219,7 @@ def _one_task(
         warnings=warnings,
         agreement=agreements(ok),
         baselines=max(labelled, key=lambda b: b.samples, default=None),
+        energy_undecided=frozenset(undecided_by_energy(ok, higher_is_better=higher)),
     )
 
 

@@ -112,6 +112,16 @@ class Phase(_Open):
     emissions_g: float | None = None
     """gCO2e estimated for the phase without an energy figure (``estimated:garg2025``); None
     for phases whose emissions come from their energy."""
+    # issue 12: how uncertain an estimated energy is (greenbench.energy.uncertainty)
+    energy_range_j: dict[str, list[float]] | None = None
+    """Component and ``total`` -> ``[low, high]`` gross J from the estimate constants' ranges;
+    None when nothing is estimated (or see ``energy_range_note``)."""
+    net_energy_range_j: dict[str, list[float]] | None = None
+    """The same for the net energy, J."""
+    energy_range_basis: str | None = None
+    """The constants and their ranges, e.g. ``cpu 3.75 W/thread (3.75-7.5: TDP …)``."""
+    energy_range_note: str | None = None
+    """Why an estimated phase has no range."""
 
 
 class Carbon(_Open):
@@ -126,6 +136,10 @@ class Carbon(_Open):
     year: int | None = None
     is_default: bool | None = None
     """True when no location was given (world average)."""
+    # issue 12: the emissions boundary of the intensity
+    boundary: str | None = None
+    """``lifecycle`` (country and world rows) or ``direct-combustion`` (region rows); None for
+    an override or a record written before it was recorded."""
 
 
 class Tokens(_Open):
@@ -270,6 +284,10 @@ class JobRecord(_Open):
     None when a CI is missing or there is no CEGI."""
     energy_estimated: bool | None = None
     """True when any inference energy is an estimate."""
+    # issue 12: the estimate constants' range of energy_per_query_j
+    energy_per_query_range_j: list[float] | None = None
+    """``[low, high]`` inference energy per query on ``energy_basis``, J; None when the energy is
+    measured or its range is unknown (the phase's ``energy_range_note`` says why)."""
     index_notes: list[str] | None = None
     """Inputs an index could not use."""
     # Issue 13: how generated code was contained when the task ran it.

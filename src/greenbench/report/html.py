@@ -128,6 +128,7 @@ def _carbon_view(carbon: Mapping, jobs: int) -> dict:
         "intensity": carbon.get("intensity_g_per_kwh"),
         "source": carbon.get("source"),
         "year": carbon.get("year"),
+        "boundary": carbon.get("boundary"),
         "pue": carbon.get("pue"),
         "is_default": bool(carbon.get("is_default")),
         "jobs": jobs,

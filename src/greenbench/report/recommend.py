@@ -36,6 +36,7 @@ from typing import Any
 from greenbench.errors import GreenbenchError
 from greenbench.records import JobRecord, load_records
 from greenbench.records.answers import answer_warning, baselines
+from greenbench.records.energy_range import could_cost_less
 from greenbench.records.per_task import lifetime_cost, task_figures
 from greenbench.records.values import basis_label, finetune_cost, job_label, primary_quality
 from greenbench.report import formatting as fmt
@@ -271,6 +272,14 @@ def recommend(
             + _below_baseline(below, by_id, metric)
             + "."
         )
+    if by_quality and queries is None:  # the cheapest per query: does energy decide it?
+        rivals = could_cost_less(by_id[chosen.job_id], [by_id[c.job_id] for c in qualifying])
+        if rivals:
+            names = ", ".join(job_label(r) for r in rivals)
+            recommendation.reasons.append(
+                f"Not decided by energy: within the ranges of the estimated energy, {names} "
+                f"could cost as little per query as {chosen.label}."
+            )
     return recommendation
 
 

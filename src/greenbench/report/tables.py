@@ -7,7 +7,7 @@ in one place; the task's figures (frontier, GQI) come from :mod:`greenbench.reco
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from greenbench.metrics.efficiency import DEFAULT_UNIT
@@ -34,6 +34,12 @@ class Cell:
     """The number formatted for people (SI prefix, 3 significant digits); an em dash for None."""
     provenance: Provenance | None = None
     """Energy-derived figures only; None for quality and parameter counts."""
+    # issue 12: the estimate constants' range, and whether energy decides the row's place
+    range_text: str = ""
+    """``"8.1–24.6 J"``: the low–high range of an estimated energy figure; empty otherwise."""
+    undecided: bool = False
+    """The row's place against energy (frontier, equal-quality order) is not decided by energy:
+    it can change within the ranges (``greenbench.records.energy_range.undecided_by_energy``)."""
 
     @property
     def estimated(self) -> bool:
@@ -155,6 +161,17 @@ def _energy_cell(record: JobRecord, key: str, unit: str) -> Cell:
     return Cell(value, fmt.si(value, unit), figure_provenance(record, key))
 
 
+def _energy_range_cell(record: JobRecord, key: str, queries: int, undecided: bool) -> Cell:
+    """Energy per ``queries`` queries (``key`` of the record), J, with the range of an estimate
+    beside it and whether energy decides the row's place."""
+    cell = _energy_cell(record, key, "J")
+    bounds = record.energy_per_query_range_j
+    text = ""
+    if bounds and cell.value is not None:
+        text = f"{fmt.si(bounds[0] * queries, 'J')}–{fmt.si(bounds[1] * queries, 'J')}"
+    return replace(cell, range_text=text, undecided=undecided)
+
+
 def _index_cell(record: JobRecord, key: str, value: float | None, note: str | None) -> Cell:
     """An index; when it does not apply, its note (e.g. CEGI's "no gain") as text."""
     text = str(note) if value is None and note else fmt.number(value)
@@ -187,6 +204,7 @@ def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
     rated = figures.gqi.get(record.job_id)
     latency = record.latency or Latency()
     p95 = latency.query_s.p95 if latency.query_s else None
+    undecided = record.job_id in figures.energy_undecided
     return Row(
         rank=rank,
         job_id=record.job_id,
@@ -202,8 +220,8 @@ def _row(record: JobRecord, rank: int, label: str, figures: TaskFigures) -> Row:
             if quality.ci_low is not None
             else fmt.DASH
         ),
-        energy_per_1k=_energy_cell(record, "energy_per_1k_queries_j", "J"),
-        energy_per_query=_energy_cell(record, "energy_per_query_j", "J"),
+        energy_per_1k=_energy_range_cell(record, "energy_per_1k_queries_j", 1000, undecided),
+        energy_per_query=_energy_range_cell(record, "energy_per_query_j", 1, undecided),
         emissions=Cell(total, fmt.si(total, "g"), figure_provenance(record, "emissions_g")),
         emissions_per_query=_energy_cell(record, "emissions_per_query_g", "g"),
         cegi=_index_cell(record, "cegi", record.cegi, record.cegi_note),

@@ -47,12 +47,21 @@ _SHORT = {
 }
 
 
+#: Marks an energy figure whose row's place energy does not decide (see :class:`Cell`).
+UNDECIDED = "≈"
+
+
 def _cell(value: object) -> Text:
     if isinstance(value, Cell):
+        text = Text(for_terminal(value.text))
         if value.estimated:
-            return Text(f"{for_terminal(value.text)}†", style=ESTIMATED_STYLE)
-        return Text(for_terminal(value.text))
-    return Text(for_terminal(value))
+            text = Text(f"{for_terminal(value.text)}†", style=ESTIMATED_STYLE)
+        if value.range_text:
+            text.append(f" ({value.range_text})", style=ESTIMATED_STYLE)
+        if value.undecided:
+            text.append(UNDECIDED, style="bold")
+        return text
+    return Text(for_terminal(str(value)))
 
 
 def _methods(board: Leaderboard, *, estimated: bool) -> list[str]:
@@ -143,6 +152,11 @@ def _table(board: Leaderboard, columns: list[tuple[str, str]]) -> Table:
             *(Text(texts.get(attribute, ""), style=REFERENCE_STYLE) for _, attribute in columns)
         )
     notes = ["★ on the Pareto frontier (quality vs energy per query)", *provenance_notes(board)]
+    if any(row.energy_per_1k.undecided for row in board.rows):
+        notes.append(
+            f"{UNDECIDED} not decided by energy: the energy ranges (low–high of the estimate's "
+            "constants) overlap, so this row's place against energy could change"
+        )
     notes += [f"⚠ {label}: {warning}" for label, warning in board.warnings]
     if board.shows_agreement:
         notes.append(

@@ -35,6 +35,7 @@ from greenbench.errors import GreenbenchError
 from greenbench.models.base import Step
 from greenbench.records.schema import FinetuneResult, JobRecord, Latency, Tokens
 from greenbench.sweep.answers import record_answers
+from greenbench.sweep.energy_range import attach_phase_ranges
 from greenbench.sweep.latency import BatchClock
 from greenbench.sweep.phases import attach_emissions, estimated_phase, phase_of, sum_or_none
 from greenbench.sweep.plan import Job
@@ -98,6 +99,7 @@ def run_job(
     else:
         record.status = "ok"
         record.finished_at = now_iso()
+    attach_phase_ranges(record)
     attach_emissions(job, record)
     return record.to_json(), logs
 

@@ -155,7 +155,7 @@ def load(spec: ModelSpec, variant: Variant, *, defer_int8: bool = False) -> Load
     import transformers as tf
 
     source = resolve_source(spec, variant)
-    device = torch.device(resolve_device(variant))
+    device = torch.device(resolve_device(spec, variant).device)
     common: dict[str, Any] = {"revision": spec.revision}
     if source.gguf_file:
         common["gguf_file"] = source.gguf_file

@@ -13,8 +13,9 @@ Generation is greedy, with the GGUF's own chat template (rendered by llama-cpp-p
 ``Jinja2ChatFormatter``, as ``create_chat_completion`` renders it) when ``spec.chat_template`` is
 set, else plain completion. Up to ``variant.batch_size`` prompts are decoded together in one
 llama.cpp context (:mod:`.llamacpp_batch`); outputs equal one-at-a-time ``create_completion``
-output. All layers go to the GPU (``n_gpu_layers=-1``) when llama.cpp was built with GPU offload
-and the variant's device allows; threads = the CPU cores this process may use.
+output. All layers go to one GPU (``cuda:N`` -> GPU N) when
+:func:`greenbench.models.resolve_device` picks CUDA (a visible GPU, llama.cpp built with GPU
+offload); threads = the CPU cores this process may use.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from greenbench.errors import GreenbenchError
 from greenbench.models import zoo
 from greenbench.models.backends import llamacpp_batch
 from greenbench.models.base import Backend, Generation, ParamCounts
+from greenbench.models.device import DeviceChoice, resolve_device
 from greenbench.models.spec import ModelSpec, Variant
 
 #: Context window per sequence (tokens): a prompt plus its generated tokens must fit.
@@ -124,7 +126,9 @@ class LlamaCppBackend(Backend):
         self._ftypes = _ftypes(llama_cpp)
         self._names = {number: name for name, number in self._ftypes.items()}
         want = self._requested_level(variant)
-        self.n_gpu_layers = self._gpu_layers(llama_cpp, variant.device)
+        self.device_choice = resolve_device(spec, variant)
+        gpu_options = self._gpu_options(llama_cpp, self.device_choice)
+        self.n_gpu_layers = gpu_options["n_gpu_layers"]
         source, self.license, notes = self._source(spec, want)
         self.source_level = self._file_level(llama_cpp, source)
         self.level = want or self.source_level
@@ -141,7 +145,7 @@ class LlamaCppBackend(Backend):
             n_ctx=LLAMA_OWN_CTX,
             n_threads=self.n_threads,
             n_threads_batch=self.n_threads,
-            n_gpu_layers=self.n_gpu_layers,
+            **gpu_options,
             seed=0,
         )
         self._chat = self._chat_formatter(llama_cpp) if spec.chat_template else None
@@ -182,14 +186,17 @@ class LlamaCppBackend(Backend):
         return level
 
     @staticmethod
-    def _gpu_layers(llama_cpp: Any, device: str) -> int:
-        offload = bool(llama_cpp.llama_supports_gpu_offload())
-        if device.startswith("cuda") and not offload:
-            raise GreenbenchError(
-                f"variant.device {device!r}: this llama-cpp-python was built without GPU "
-                "offload; rebuild it with CMAKE_ARGS=-DGGML_CUDA=on or use device cpu"
-            )
-        return -1 if offload and device != "cpu" else 0
+    def _gpu_options(llama_cpp: Any, choice: DeviceChoice) -> dict[str, int]:
+        """``Llama`` options for ``choice``: on ``cuda:N`` every layer on GPU ``N`` alone
+        (``split_mode`` none, ``main_gpu`` N, numbered as ``CUDA_VISIBLE_DEVICES`` exposes them,
+        as torch numbers them), so the job's energy is that one device's; on the CPU none."""
+        if not choice.on_cuda:
+            return {"n_gpu_layers": 0}
+        return {
+            "n_gpu_layers": -1,
+            "split_mode": int(llama_cpp.LLAMA_SPLIT_MODE_NONE),
+            "main_gpu": choice.index,
+        }
 
     @staticmethod
     def _source(spec: ModelSpec, level: str | None) -> tuple[Path, str | None, list[str]]:
@@ -329,7 +336,8 @@ class LlamaCppBackend(Backend):
         info: dict[str, Any] = {
             "backend": self.kind,
             "engine": f"llama-cpp-python {llama_cpp.__version__}",
-            "device": "cuda" if self.n_gpu_layers else "cpu",
+            "device": self.device_choice.device,
+            "device_reason": self.device_choice.reason,
             "n_gpu_layers": self.n_gpu_layers,
             "n_threads": self.n_threads,
             "gguf_file": str(self.path),

@@ -34,6 +34,7 @@ from greenbench.models.backends.torch_classifier import (
     zoo_classifier_name,
 )
 from greenbench.models.base import ParamCounts
+from greenbench.models.device import DeviceChoice, resolve_device
 from greenbench.models.spec import ModelSpec, Variant
 
 #: ONNX opset used for export.
@@ -111,18 +112,11 @@ def initializer_count(path: Path) -> int:
     return sum(int(np.prod(init.dims, dtype=np.int64)) for init in graph.initializer)
 
 
-def _providers(device: str) -> list[str]:
-    import onnxruntime
-
-    available = onnxruntime.get_available_providers()
-    cuda = "CUDAExecutionProvider" in available
-    if device.startswith("cuda") and not cuda:
-        raise GreenbenchError(
-            f"variant.device {device!r}: onnxruntime has no CUDA execution provider here "
-            "(install onnxruntime-gpu); use cpu or auto"
-        )
-    if cuda and device != "cpu":
-        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+def _providers(choice: DeviceChoice) -> list[str | tuple[str, dict[str, int]]]:
+    """onnxruntime providers for ``choice``: the CUDA provider on its ``device_id`` first (CPU
+    as onnxruntime's fallback for operators CUDA lacks), or the CPU alone."""
+    if choice.on_cuda:
+        return [("CUDAExecutionProvider", {"device_id": choice.index}), "CPUExecutionProvider"]
     return ["CPUExecutionProvider"]
 
 
@@ -146,7 +140,8 @@ class OnnxBackend(ZooClassifierBackend):
                 f"variant.dtype {variant.dtype!r}: the onnx backend runs fp32 exports; "
                 "use dtype fp32 (quantization int8-dynamic for int8)"
             )
-        providers = _providers(variant.device)
+        self.device_choice = resolve_device(spec, variant)
+        providers = _providers(self.device_choice)
         self.preprocess = Preprocess.from_zoo(name)
         self._resolved = zoo.resolve(name, "onnx")
         fp32_path = export_onnx(name, self.preprocess.crop)
@@ -154,6 +149,12 @@ class OnnxBackend(ZooClassifierBackend):
         self.path = quantize_int8(fp32_path) if int8 else fp32_path
         self._total = initializer_count(fp32_path)
         self.session = onnxruntime.InferenceSession(str(self.path), providers=providers)
+        started = self.session.get_providers()
+        if self.device_choice.on_cuda and "CUDAExecutionProvider" not in started:
+            raise GreenbenchError(  # onnxruntime falls back to the CPU silently otherwise
+                f"variant.device {variant.device!r}: onnxruntime could not start its CUDA "
+                f"provider on {self.device_choice.device} (see its log); use device cpu"
+            )
 
     def _forward(self, batch: np.ndarray) -> np.ndarray:
         return self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
@@ -170,7 +171,8 @@ class OnnxBackend(ZooClassifierBackend):
             "backend": self.kind,
             "engine": f"onnxruntime {onnxruntime.__version__}",
             "providers": self.session.get_providers(),
-            "device": "cuda" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu",
+            "device": self.device_choice.device,
+            "device_reason": self.device_choice.reason,
             "dtype": "fp32",
             "quantization": self.variant.quantization,
             "onnx_file": str(self.path),

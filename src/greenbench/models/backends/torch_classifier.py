@@ -174,7 +174,8 @@ class TorchClassifierBackend(ZooClassifierBackend):
                 f"variant.quantization {variant.quantization!r} is not available on the torch "
                 "backend; use none or int8-dynamic"
             )
-        self.device = resolve_device(variant)
+        self.device_choice = resolve_device(spec, variant)
+        self.device = self.device_choice.device
         quantized = variant.quantization == "int8-dynamic"
         if quantized and (variant.device.startswith("cuda") or variant.dtype != "fp32"):
             raise GreenbenchError(
@@ -212,6 +213,7 @@ class TorchClassifierBackend(ZooClassifierBackend):
             "backend": self.kind,
             "engine": f"torch {torch.__version__}",
             "device": self.device,
+            "device_reason": self.device_choice.reason,
             "dtype": self.variant.dtype,
             "quantization": self.variant.quantization,
             "note": self._resolved.note,

@@ -144,14 +144,20 @@ class PlacementPolicy:
     def needs(self, job: Job, nodes: Iterable[Node]) -> Needs:
         """What ``job`` asks for on a cluster of ``nodes``.
 
-        A job is a GPU job when its variant's device is ``cuda``/``cuda:N``, or ``auto`` while
-        some node not gone has GPUs (and the model is not an ``estimate``, which runs nothing).
+        A job is a GPU job when its variant's device is ``cuda``/``cuda:N``, or when
+        :func:`greenbench.models.resolve_device` puts it on CUDA given that some node not gone
+        has GPUs: never an ``estimate`` model, an ``int8-dynamic`` variant, or an engine built
+        without CUDA here (nodes are assumed to run the driver's environment, as Ray expects).
+        Ray hides the GPUs from a task that asked for none, so the job then resolves to the CPU
+        on its node too.
         """
-        device = job.variant.device
-        cluster_gpus = any(n.gpus > 0 for n in nodes if n.state != "gone")
-        gpu = device.startswith("cuda") or (
-            device == "auto" and cluster_gpus and job.model.kind != "estimate"
-        )
+        from greenbench.models import resolve_device  # the models package loads on first use
+
+        if job.variant.device.startswith("cuda"):
+            gpu = True  # explicit: placed on a GPU or failed as unplaceable, never on a CPU slot
+        else:
+            cluster_gpus = any(n.gpus > 0 for n in nodes if n.state != "gone")
+            gpu = resolve_device(job.model, job.variant, cuda_visible=cluster_gpus).on_cuda
         if not gpu:
             return Needs(gpus=0, cpus=self.cpus_per_job)
         return Needs(gpus=self.num_gpus_per_job or 1, cpus=self.cpus_per_job or 1)
