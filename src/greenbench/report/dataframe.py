@@ -42,6 +42,7 @@ from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
 from greenbench.records.per_task import task_figures
 from greenbench.records.values import primary_quality
+from greenbench.safe_text import replace_surrogates
 
 #: Phases in column order (others follow in name order).
 PHASES = ("load", "finetune", "inference")
@@ -272,7 +273,7 @@ def write_csv(rows: Sequence[Mapping[str, Any]], path: str | Path | None) -> str
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-    text = buffer.getvalue()
+    text = replace_surrogates(buffer.getvalue())
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")
     return text
@@ -306,5 +307,5 @@ def _typed(column: str, value: Any) -> Any:
     if kind == "number":
         return _number(value)
     if kind == "text":
-        return str(value)
+        return replace_surrogates(str(value))
     return bool(value)
