@@ -128,7 +128,10 @@ class Tokens(_Open):
     """Token counts of the scored inference pass (None for classifiers)."""
 
     prompt: int | None = None
+    """Prompt tokens; for log-likelihood scoring, the tokens the model computed (context plus
+    continuation minus its last token, per forward row; a row shared by choices counts once)."""
     generated: int | None = None
+    """Generated tokens; None for log-likelihood scoring, which generates none."""
 
 
 class FinetuneResult(_Open):
@@ -212,6 +215,11 @@ class JobRecord(_Open):
     """True when any inference energy is an estimate."""
     index_notes: list[str] | None = None
     """Inputs an index could not use."""
+    # Issue 14: how a multiple-choice task was scored, and its few-shot examples.
+    choice_scoring: str | None = None
+    """``loglikelihood`` or ``generate`` (multiple_choice tasks only)."""
+    num_fewshot: int | None = None
+    """Solved examples placed before each prompt (0: zero-shot)."""
 
     @property
     def ok(self) -> bool:

@@ -18,6 +18,13 @@ endpoint, and their inference energy from ``greenbench.energy.param_scaling`` (p
 ``estimated:param-scaling``); no load phase is recorded for them.
 
 Scoring happens outside every window: it is the harness's cost, not the model's.
+
+A ``multiple_choice`` task scored by log-likelihood (its ``choice_scoring``, or the sweep's
+override) answers with ``backend.loglikelihood`` over every (prompt, " " + choice) pair inside
+the inference window; the record's ``tokens.prompt`` is then the tokens the model computed and
+``tokens.generated`` is None (nothing is generated). A backend that cannot score
+log-likelihoods leaves the task's metrics unavailable, with its reason, and records no
+inference phase.
 """
 
 from __future__ import annotations
@@ -31,7 +38,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.base import Step
+from greenbench.metrics.quality.ci import MetricValue
+from greenbench.models.base import LogLikelihoodUnavailable, Step
 from greenbench.records.schema import FinetuneResult, JobRecord, Phase, Tokens
 from greenbench.sweep.plan import Job
 from greenbench.sweep.record import mark_failed, new_record, now_iso
@@ -106,8 +114,13 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     from greenbench.tasks import load_task
 
     record.environment = describe()
-    task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source)
+    task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source).with_options(
+        choice_scoring=job.choice_scoring, num_fewshot=job.num_fewshot
+    )
     spec = task.spec
+    if spec.output_type == "multiple_choice":
+        record.choice_scoring = spec.choice_scoring
+    record.num_fewshot = spec.num_fewshot
     record.primary_metric = spec.primary_metric
     record.higher_is_better = task.higher_is_better(spec.primary_metric)
     samples = task.samples(job.limit)
@@ -138,6 +151,15 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         finally:
             backend.close()
 
+    if outputs.get("unavailable"):
+        reason = outputs["unavailable"]
+        record.quality = {
+            m.name: MetricValue(
+                None, higher_is_better=bool(m.higher_is_better), unavailable=reason
+            ).to_dict()
+            for m in spec.metrics
+        }
+        return
     predictions = {s.id: out for s, out in zip(samples, outputs["predictions"], strict=True)}
     score = task.score(samples, predictions, resources=_resources(task))
     record.quality = {name: value.to_dict() for name, value in score.metrics.items()}
@@ -232,6 +254,20 @@ def _answer(job: Job, task: Task, samples: list[Sample], backend: Backend) -> di
             "prompt_tokens": [None] * len(samples),
             "generated_tokens": [None] * len(samples),
         }
+    if spec.output_type == "multiple_choice" and spec.choice_scoring == "loglikelihood":
+        from greenbench.tasks import choices
+
+        results = backend.loglikelihood(choices.requests(samples, spec.target_delimiter))
+        computed, start = [], 0
+        for sample in samples:
+            n = len(sample.choices or [])
+            computed.append(sum(r.input_tokens for r in results[start : start + n]))
+            start += n
+        return {
+            "predictions": choices.score_samples(samples, results),
+            "prompt_tokens": computed,
+            "generated_tokens": [None] * len(samples),
+        }
     images = [s.image for s in samples]
     gens = backend.generate(
         [s.prompt for s in samples],
@@ -258,15 +294,21 @@ def _infer(
 ) -> dict[str, list[Any]]:
     """Answer the samples ``job.repeats`` times, each pass its own window; keep the first."""
     if job.model.kind == "estimate":
-        first = _answer(job, task, samples, backend)
+        try:
+            first = _answer(job, task, samples, backend)
+        except LogLikelihoodUnavailable as exc:
+            return {"unavailable": str(exc)}
         steps.reach(len(samples))
         record.phases["inference"] = _estimated_phase(job, first)
     else:
         measurements = []
         first = None
         for repeat in range(job.repeats):
-            with meter.window("inference") as window:
-                outputs = _answer(job, task, samples, backend)
+            try:
+                with meter.window("inference") as window:
+                    outputs = _answer(job, task, samples, backend)
+            except LogLikelihoodUnavailable as exc:
+                return {"unavailable": str(exc)}
             steps.reach(len(samples) * (repeat + 1))
             measurements.append(window.measurement)
             first = first or outputs

@@ -4,9 +4,12 @@ A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolve
 (model spec, variant, task, task source and directory, sample limit, generation override,
 repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
 The same config therefore gives the same ids whatever the key order, and changing any field
-that affects the result gives new ids. The runtime fields (:data:`RUNTIME_FIELDS`: the id
-itself, sweep name, base job id, ``added_as_base``, idle baseline, adapters directory) are not
-part of the id, so renaming a sweep or recalibrating idle does not redo finished work.
+that affects the result gives new ids. The task overrides :data:`OPTIONAL_FIELDS`
+(``choice_scoring``, ``num_fewshot``) are hashed only when set, so configs that do not use
+them keep the ids they had before these fields existed. The runtime fields
+(:data:`RUNTIME_FIELDS`: the id itself, sweep name, base job id, ``added_as_base``, idle
+baseline, adapters directory) are not part of the id, so renaming a sweep or recalibrating
+idle does not redo finished work.
 
 Every fine-tuned variant gets a measured base: the same model, the same variant without
 ``finetune`` (same backend, dtype, quantization, batch size, device), on the same task. If the
@@ -31,6 +34,9 @@ RUNTIME_FIELDS = frozenset(
     {"job_id", "sweep", "base_job_id", "added_as_base", "idle", "artifacts_dir"}
 )
 
+#: Fields hashed into the id only when not None (added after ids were in use).
+OPTIONAL_FIELDS = frozenset({"choice_scoring", "num_fewshot"})
+
 
 class Job(BaseModel):
     """One unit of work: evaluate one variant of one model on one task (and fine-tune first).
@@ -50,6 +56,8 @@ class Job(BaseModel):
     task_source: str | None = None
     limit: int | None = Field(None, description="samples to evaluate (None: all)")
     max_new_tokens: int | None = Field(None, description="overrides the task's generation limit")
+    choice_scoring: str | None = Field(None, description="overrides the task's choice_scoring")
+    num_fewshot: int | None = Field(None, description="overrides the task's num_fewshot")
     repeats: int = Field(1, ge=1, description="inference repeats (energy mean and std)")
     carbon: dict[str, Any] = Field(description="resolved CarbonContext.to_dict()")
     meter: str = "auto"
@@ -62,7 +70,8 @@ class Job(BaseModel):
 
     def content(self) -> dict[str, Any]:
         """The fields that determine the result (what the id hashes)."""
-        return self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS))
+        unset = {name for name in OPTIONAL_FIELDS if getattr(self, name) is None}
+        return self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS) | unset)
 
     def compute_id(self) -> str:
         """``j-`` + 12 hex digits of SHA-256 over :meth:`content` as canonical JSON."""
@@ -153,6 +162,8 @@ def _job(
         task_source=task.source,
         limit=task.limit if task.limit is not None else config.limit,
         max_new_tokens=task.max_new_tokens,
+        choice_scoring=task.choice_scoring,
+        num_fewshot=task.num_fewshot,
         repeats=config.repeats,
         carbon=carbon,
         meter=config.meter,

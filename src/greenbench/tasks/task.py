@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from pydantic import ValidationError
 
 from greenbench.errors import GreenbenchError
-from greenbench.tasks import sources
+from greenbench.tasks import fewshot, sources
 from greenbench.tasks.images import load_image
 from greenbench.tasks.prompts import compile_template, render
 from greenbench.tasks.scoring import TaskScore, score_samples
@@ -105,8 +106,72 @@ class Task:
         return Sample(sample_id, prompt, reference, image, spec.choices, row)
 
     def samples(self, limit: int | None = None) -> list[Sample]:
-        """The first ``limit`` samples (all when None), prompts rendered, images loaded."""
-        return [self._sample(i, row) for i, row in enumerate(self.rows(limit))]
+        """The first ``limit`` samples (all when None), prompts rendered (after their few-shot
+        examples, :mod:`.fewshot`), images loaded."""
+        rows = self.rows(limit)
+        samples = [self._sample(i, row) for i, row in enumerate(rows)]
+        if self.spec.num_fewshot:
+            spec = self.spec
+            found = fewshot.prefixes(
+                rows,
+                self._fewshot_pool(),
+                num_fewshot=spec.num_fewshot,
+                seed=spec.fewshot_seed,
+                render=self._render_example,
+                target=lambda row: fewshot.target_text(row.get(spec.target, "")),
+                target_delimiter=spec.target_delimiter,
+                fewshot_delimiter=spec.fewshot_delimiter,
+                where=str(self.path),
+            )
+            for sample, prefix in zip(samples, found, strict=True):
+                sample.prompt = prefix + sample.prompt
+        return samples
+
+    def _render_example(self, row: dict[str, Any]) -> str:
+        example_id = f"few-shot example {row.get(self.spec.id_field, '?')}"
+        return render(self._template, self._context(row), str(self.path), example_id)
+
+    def _fewshot_pool(self) -> fewshot.FewShotPool:
+        """Rows few-shot examples are drawn from (see :mod:`.fewshot` for the order of rules)."""
+        spec = self.spec
+        if spec.fewshot_file is not None:
+            path = self._resolve(spec.fewshot_file)
+            if not path.is_file():
+                raise GreenbenchError(
+                    f"{self.path}: field 'fewshot_file': file {path} does not exist"
+                )
+            return fewshot.FewShotPool(sources.read_jsonl(path), same_split=False)
+        eval_split = spec.data.hub.split if self.source == "hub" else "test"
+        split = spec.fewshot_split
+        if split is None:
+            split = "train" if self.source == "offline" and spec.data.train else eval_split
+        if split == eval_split:
+            return fewshot.FewShotPool(self.rows(), same_split=True)
+        if self.source == "hub":
+            hub = spec.data.hub.model_copy(update={"split": split})
+            return fewshot.FewShotPool(sources.load_hub(hub, None, str(self.path)), False)
+        if split == "train" and spec.data.train is not None:
+            rows = sources.read_jsonl(self._resolve(spec.data.train.path))
+            return fewshot.FewShotPool(rows, same_split=False)
+        raise GreenbenchError(
+            f"{self.path}: field 'fewshot_split': {split!r} is not a split of the offline data; "
+            f"allowed: {eval_split}" + (", train" if spec.data.train else "")
+        )
+
+    def with_options(self, **fields: Any) -> Task:
+        """This task with spec fields replaced (a sweep's ``choice_scoring`` / ``num_fewshot``
+        override); None values are ignored; the result is validated like a task file."""
+        update = {k: v for k, v in fields.items() if v is not None}
+        if not update:
+            return self
+        try:
+            spec = TaskSpec.model_validate({**self.spec.model_dump(), **update})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or ", ".join(sorted(update))
+            message = first["msg"].removeprefix("Value error, ")
+            raise GreenbenchError(f"task {self.name}: {field}: {message}") from None
+        return Task(spec, self.path, self.source)
 
     def score(
         self,
