@@ -77,9 +77,9 @@ def test_training_rows_are_the_default_pool_and_a_file_or_split_can_be_named(tmp
     assert all("Q: train" not in s.prompt for s in from_test.samples())
     from_file = _task(tmp_path, num_fewshot=2, fewshot_file="train.jsonl", fewshot_delimiter="\n")
     assert all(s.prompt.count("Q: train") == 2 for s in from_file.samples())
-    with pytest.raises(GreenbenchError, match="fewshot_split.*'dev'.*allowed: test"):
+    with pytest.raises(GreenbenchError, match=r"fewshot_split.*'dev'.*allowed: test"):
         _task(tmp_path, num_fewshot=1, fewshot_split="dev").samples()
-    with pytest.raises(GreenbenchError, match="num_fewshot.*pool has 6"):
+    with pytest.raises(GreenbenchError, match=r"num_fewshot.*pool has 6"):
         _task(tmp_path, num_fewshot=6).samples()
 
 
