@@ -116,6 +116,11 @@ class TaskSpec(_Strict):
     target: str = Field(description="row field holding the reference (string, list or label)")
     image_field: str | None = Field(None, description="row field holding the image, if any")
     choices: list[str] | None = Field(None, description="labels of a multiple_choice task")
+    choices_field: str | None = Field(
+        None,
+        description="row field holding each sample's own list of choices (lm-eval's "
+        "doc_to_choice); a target that is an integer indexes the choices",
+    )
     metrics: list[MetricSpec] = Field(min_length=1)
     primary_metric: str
     generation: GenerationSpec = Field(default_factory=GenerationSpec)
@@ -155,8 +160,8 @@ class TaskSpec(_Strict):
         names = [m.name for m in self.metrics]
         if self.primary_metric not in names:
             raise ValueError(f"primary_metric {self.primary_metric!r} is not in metrics {names}")
-        if self.output_type == "multiple_choice" and not self.choices:
-            raise ValueError("a multiple_choice task needs 'choices'")
+        if self.output_type == "multiple_choice" and not (self.choices or self.choices_field):
+            raise ValueError("a multiple_choice task needs 'choices' or 'choices_field'")
         kinds = {METRICS[n].inputs for n in names}
         if "sql" in kinds and not (self.database or self.schema_field):
             raise ValueError("SQL metrics need 'database' or 'schema_field'")

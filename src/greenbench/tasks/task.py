@@ -94,6 +94,14 @@ class Task:
         reference = row[spec.target]
         if spec.output_type == "classify" and not isinstance(reference, list):
             reference = [reference]
+        choices = self._choices(row, sample_id)
+        if choices and isinstance(reference, int) and not isinstance(reference, bool):
+            if not 0 <= reference < len(choices):
+                raise GreenbenchError(
+                    f"{self.path}: field 'target': sample {sample_id}: index {reference} is "
+                    f"outside its {len(choices)} choices"
+                )
+            reference = choices[reference]  # lm-eval: an integer target indexes the choices
         image = None
         if spec.image_field:
             if spec.image_field not in row:
@@ -103,7 +111,20 @@ class Task:
                 )
             image = load_image(row[spec.image_field])
         prompt = render(self._template, self._context(row), str(self.path), sample_id)
-        return Sample(sample_id, prompt, reference, image, spec.choices, row)
+        return Sample(sample_id, prompt, reference, image, choices, row)
+
+    def _choices(self, row: dict[str, Any], sample_id: str) -> list[str] | None:
+        """The sample's choices: its ``choices_field``, else the task's ``choices``."""
+        field_name = self.spec.choices_field
+        if field_name is None:
+            return self.spec.choices
+        value = row.get(field_name)
+        if not isinstance(value, list) or not value:
+            raise GreenbenchError(
+                f"{self.path}: field 'choices_field': sample {sample_id} has no list in "
+                f"field {field_name!r}"
+            )
+        return [str(c) for c in value]
 
     def samples(self, limit: int | None = None) -> list[Sample]:
         """The first ``limit`` samples (all when None), prompts rendered (after their few-shot
@@ -118,7 +139,7 @@ class Task:
                 num_fewshot=spec.num_fewshot,
                 seed=spec.fewshot_seed,
                 render=self._render_example,
-                target=lambda row: fewshot.target_text(row.get(spec.target, "")),
+                target=self._example_target,
                 target_delimiter=spec.target_delimiter,
                 fewshot_delimiter=spec.fewshot_delimiter,
                 where=str(self.path),
@@ -126,6 +147,14 @@ class Task:
             for sample, prefix in zip(samples, found, strict=True):
                 sample.prompt = prefix + sample.prompt
         return samples
+
+    def _example_target(self, row: dict[str, Any]) -> str:
+        """A few-shot example's answer: its target, an integer target as the choice it indexes."""
+        value = row.get(self.spec.target, "")
+        choices = self._choices(row, "few-shot example")
+        if choices and isinstance(value, int) and not isinstance(value, bool):
+            return choices[value]
+        return fewshot.target_text(value)
 
     def _render_example(self, row: dict[str, Any]) -> str:
         example_id = f"few-shot example {row.get(self.spec.id_field, '?')}"
