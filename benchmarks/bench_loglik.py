@@ -27,7 +27,6 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_batching import build_small_llama
-
 from greenbench.models import ModelSpec, Variant, load_backend
 from greenbench.tasks import choices, load_task
 
