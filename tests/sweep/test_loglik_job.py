@@ -112,3 +112,22 @@ def test_a_backend_without_loglikelihoods_leaves_the_metrics_unavailable(setup, 
     for value in record["quality"].values():
         assert value["value"] is None and "choice_scoring: generate" in value["unavailable"]
     assert "inference" not in record["phases"]
+
+
+def test_in_a_chat_template_the_choice_follows_the_assistant_turn_without_delimiter(tmp_path):
+    # lm-eval with --apply_chat_template: target_delimiter "" (the turn separates the answer)
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "tiny-mood.yaml").write_text(yaml.safe_dump(TASK))
+    lines = [json.dumps({"id": f"m{i}", "text": t, "label": y}) for i, (t, y) in enumerate(ROWS)]
+    (tasks / "tiny-mood.jsonl").write_text("\n".join(lines))
+    spec = ModelSpec(name="tiny-chat", source=str(build_causal(tmp_path / "chat")))
+    record, logs = run_job(_job((tasks, None), model=spec))
+    assert record["status"] == "ok", record.get("error")
+    backend = load_backend(spec, Variant(batch_size=1))
+    assert backend.chat_formatted
+    for log in logs[:2]:
+        bare = backend.loglikelihood([(log["prompt"], c) for c in TASK["choices"]])
+        assert [c["logprob"] for c in log["choice_logprobs"]] == pytest.approx(
+            [b.logprob for b in bare]
+        )

@@ -150,6 +150,13 @@ class Backend(ABC):
         """
         raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) does not generate text")
 
+    @property
+    def chat_formatted(self) -> bool:
+        """Whether prompts are wrapped in a chat template before the model sees them (then a
+        multiple-choice continuation takes no target delimiter: the template's assistant turn
+        already separates it, as lm-eval does with ``--apply_chat_template``)."""
+        return False
+
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LogLikelihood]:
         """For each ``(context, continuation)``, the continuation's log-likelihood given the
         context, tokenized as lm-evaluation-harness does (:func:`.loglik.encode_pair`).

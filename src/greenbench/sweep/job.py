@@ -20,8 +20,9 @@ endpoint, and their inference energy from ``greenbench.energy.param_scaling`` (p
 Scoring happens outside every window: it is the harness's cost, not the model's.
 
 A ``multiple_choice`` task scored by log-likelihood (its ``choice_scoring``, or the sweep's
-override) answers with ``backend.loglikelihood`` over every (prompt, " " + choice) pair inside
-the inference window; the record's ``tokens.prompt`` is then the tokens the model computed and
+override) answers with ``backend.loglikelihood`` over every (prompt, delimiter + choice) pair
+inside the inference window (no delimiter when the backend wraps prompts in a chat template, as
+lm-eval does); the record's ``tokens.prompt`` is then the tokens the model computed and
 ``tokens.generated`` is None (nothing is generated). A backend that cannot score
 log-likelihoods leaves the task's metrics unavailable, with its reason, and records no
 inference phase.
@@ -257,7 +258,9 @@ def _answer(job: Job, task: Task, samples: list[Sample], backend: Backend) -> di
     if spec.output_type == "multiple_choice" and spec.choice_scoring == "loglikelihood":
         from greenbench.tasks import choices
 
-        results = backend.loglikelihood(choices.requests(samples, spec.target_delimiter))
+        # lm-eval drops the delimiter in a chat template: the assistant turn separates the answer
+        delimiter = "" if backend.chat_formatted else spec.target_delimiter
+        results = backend.loglikelihood(choices.requests(samples, delimiter))
         computed, start = [], 0
         for sample in samples:
             n = len(sample.choices or [])

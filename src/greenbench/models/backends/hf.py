@@ -170,6 +170,10 @@ class HFBackend(Backend):
         return prompt
 
     @property
+    def chat_formatted(self) -> bool:
+        return self._uses_chat_template
+
+    @property
     def _uses_chat_template(self) -> bool:
         return (
             self.spec.architecture == "causal"

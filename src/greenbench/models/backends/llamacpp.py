@@ -301,6 +301,10 @@ class LlamaCppBackend(Backend):
             for request, (text, count) in zip(requests, outputs, strict=True)
         ]
 
+    @property
+    def chat_formatted(self) -> bool:
+        return self._chat is not None
+
     def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LogLikelihood]:
         """Continuation log-likelihoods (:mod:`.llamacpp_loglik`), split into tokens as lm-eval
         splits them (no BOS added; special-token text parsed); the context goes through the
