@@ -131,3 +131,32 @@ def test_in_a_chat_template_the_choice_follows_the_assistant_turn_without_delimi
         assert [c["logprob"] for c in log["choice_logprobs"]] == pytest.approx(
             [b.logprob for b in bare]
         )
+
+
+def test_a_task_entry_can_turn_the_chat_template_off_for_its_task(tmp_path):
+    from greenbench.sweep.config import parse_config
+    from greenbench.sweep.plan import expand
+
+    config = parse_config(
+        {
+            "tasks": [{"name": "sentiment", "chat_template": False}, "nli"],
+            "models": [{"name": "m", "source": "some/model"}],
+        },
+        "x.yaml",
+    )
+    plain, chat = expand(config, CARBON)
+    assert plain.chat_template is False and chat.chat_template is None
+    assert "chat_template" in plain.content() and "chat_template" not in chat.content()
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "tiny-mood.yaml").write_text(yaml.safe_dump(TASK))
+    lines = [json.dumps({"id": f"m{i}", "text": t, "label": y}) for i, (t, y) in enumerate(ROWS)]
+    (tasks / "tiny-mood.jsonl").write_text("\n".join(lines))
+    spec = ModelSpec(name="tiny-chat", source=str(build_causal(tmp_path / "chat")))
+    record, logs = run_job(_job((tasks, None), model=spec, chat_template=False))
+    assert record["status"] == "ok" and record["chat_template"] is False
+    plain_backend = load_backend(spec.model_copy(update={"chat_template": False}), Variant())
+    bare = plain_backend.loglikelihood([(logs[0]["prompt"], " " + c) for c in TASK["choices"]])
+    assert [c["logprob"] for c in logs[0]["choice_logprobs"]] == pytest.approx(
+        [b.logprob for b in bare]
+    )

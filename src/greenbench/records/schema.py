@@ -220,6 +220,8 @@ class JobRecord(_Open):
     """``loglikelihood`` or ``generate`` (multiple_choice tasks only)."""
     num_fewshot: int | None = None
     """Solved examples placed before each prompt (0: zero-shot)."""
+    chat_template: bool | None = None
+    """Whether prompts were wrapped in the model's chat template (text tasks)."""
 
     @property
     def ok(self) -> bool:

@@ -59,6 +59,11 @@ class TaskEntry(BaseModel):
         None, description="overrides a multiple_choice task's choice_scoring"
     )
     num_fewshot: int | None = Field(None, ge=0, description="overrides the task's num_fewshot")
+    chat_template: bool | None = Field(
+        None,
+        description="overrides the models' chat_template for this task (false: plain prompts, "
+        "lm-eval's default)",
+    )
 
 
 class VariantEntry(Variant):

@@ -144,6 +144,8 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         backend.on_progress = steps
         try:
             _describe(backend, record)
+            if spec.output_type != "classify":
+                record.chat_template = backend.chat_formatted
             if job.variant.finetune is not None:
                 steps.start("finetune", job.variant.finetune.steps)
                 _finetune(job, task, backend, meter, record)
@@ -188,7 +190,10 @@ def _meter(job: Job) -> EnergyMeter:
 def _load(job: Job) -> Backend:
     from greenbench.models import load_backend
 
-    return load_backend(job.model, job.variant)
+    spec = job.model
+    if job.chat_template is not None:  # the task entry's override, for this task only
+        spec = spec.model_copy(update={"chat_template": job.chat_template})
+    return load_backend(spec, job.variant)
 
 
 def _describe(backend: Backend, record: JobRecord) -> None:

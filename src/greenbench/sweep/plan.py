@@ -5,7 +5,7 @@ A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolve
 repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
 The same config therefore gives the same ids whatever the key order, and changing any field
 that affects the result gives new ids. The task overrides :data:`OPTIONAL_FIELDS`
-(``choice_scoring``, ``num_fewshot``) are hashed only when set, so configs that do not use
+(``choice_scoring``, ``num_fewshot``, ``chat_template``) are hashed only when set, so configs that do not use
 them keep the ids they had before these fields existed. The runtime fields
 (:data:`RUNTIME_FIELDS`: the id itself, sweep name, base job id, ``added_as_base``, idle
 baseline, adapters directory) are not part of the id, so renaming a sweep or recalibrating
@@ -35,7 +35,7 @@ RUNTIME_FIELDS = frozenset(
 )
 
 #: Fields hashed into the id only when not None (added after ids were in use).
-OPTIONAL_FIELDS = frozenset({"choice_scoring", "num_fewshot"})
+OPTIONAL_FIELDS = frozenset({"choice_scoring", "num_fewshot", "chat_template"})
 
 
 class Job(BaseModel):
@@ -58,6 +58,9 @@ class Job(BaseModel):
     max_new_tokens: int | None = Field(None, description="overrides the task's generation limit")
     choice_scoring: str | None = Field(None, description="overrides the task's choice_scoring")
     num_fewshot: int | None = Field(None, description="overrides the task's num_fewshot")
+    chat_template: bool | None = Field(
+        None, description="overrides the model's chat_template for this task"
+    )
     repeats: int = Field(1, ge=1, description="inference repeats (energy mean and std)")
     carbon: dict[str, Any] = Field(description="resolved CarbonContext.to_dict()")
     meter: str = "auto"
@@ -164,6 +167,7 @@ def _job(
         max_new_tokens=task.max_new_tokens,
         choice_scoring=task.choice_scoring,
         num_fewshot=task.num_fewshot,
+        chat_template=task.chat_template,
         repeats=config.repeats,
         carbon=carbon,
         meter=config.meter,
