@@ -5,8 +5,8 @@ A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolve
 repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
 The same config therefore gives the same ids whatever the key order, and changing any field
 that affects the result gives new ids. The task overrides :data:`OPTIONAL_FIELDS`
-(``choice_scoring``, ``num_fewshot``, ``chat_template``) are hashed only when set, so configs that do not use
-them keep the ids they had before these fields existed. The runtime fields
+(``choice_scoring``, ``num_fewshot``, ``chat_template``) are hashed only when set, so configs
+that do not use them keep the ids they had before these fields existed. The runtime fields
 (:data:`RUNTIME_FIELDS`: the id itself, sweep name, base job id, ``added_as_base``, idle
 baseline, adapters directory) are not part of the id, so renaming a sweep or recalibrating
 idle does not redo finished work.
