@@ -261,21 +261,9 @@ def _answer(job: Job, task: Task, samples: list[Sample], backend: Backend) -> di
             "generated_tokens": [None] * len(samples),
         }
     if spec.output_type == "multiple_choice" and spec.choice_scoring == "loglikelihood":
-        from greenbench.tasks import choices
+        from greenbench.sweep.choice_answers import answer_by_loglikelihood
 
-        # lm-eval drops the delimiter in a chat template: the assistant turn separates the answer
-        delimiter = "" if backend.chat_formatted else spec.target_delimiter
-        results = backend.loglikelihood(choices.requests(samples, delimiter))
-        computed, start = [], 0
-        for sample in samples:
-            n = len(sample.choices or [])
-            computed.append(sum(r.input_tokens for r in results[start : start + n]))
-            start += n
-        return {
-            "predictions": choices.score_samples(samples, results),
-            "prompt_tokens": computed,
-            "generated_tokens": [None] * len(samples),
-        }
+        return answer_by_loglikelihood(spec, samples, backend)
     images = [s.image for s in samples]
     gens = backend.generate(
         [s.prompt for s in samples],
