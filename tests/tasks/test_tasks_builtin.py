@@ -10,8 +10,8 @@ import pytest
 
 from greenbench.metrics.quality import captioning
 from greenbench.models.base import LogLikelihood
-from greenbench.tasks.choices import choose
 from greenbench.tasks import Sample, list_tasks, load_task
+from greenbench.tasks.choices import choose
 from greenbench.tasks.parsing import imagenet_index
 
 BUILTINS = [
