@@ -5,9 +5,9 @@ with one row per pair, and batched with shared rows (one row for one-token choic
     .venv/bin/python benchmarks/bench_loglik.py --zoo            # SmolLM2-135M-Instruct (zoo)
     .venv/bin/python benchmarks/bench_loglik.py --task nli --limit 24 --batch-size 8
 
-Pairs are (prompt, " " + choice) of the task's offline samples (default ``sentiment``), prompts
-in the model's chat template as the sweep sends them. Every mode must give the same
-log-likelihoods (asserted, 1e-4 nats); the table gives the best wall time of ``--repeats``
+Pairs are (prompt, " " + choice) of the task's offline samples (default ``sentiment``), plain
+prompts (``chat_template: false``, lm-eval's default and the quickstart's sentiment setting).
+Every mode must give the same log-likelihoods (asserted, 1e-4 nats); the table gives the best wall time of ``--repeats``
 alternating runs, choices scored per second and the speed-up over one at a time. lm-eval's HF
 backend runs the same pairs too when lm-evaluation-harness is installed (else the row says so).
 Wall time only: energy is what ``greenbench measure`` / the sweep measure.
@@ -61,12 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     raw_pairs = choices.requests(samples, task.spec.target_delimiter)
     with tempfile.TemporaryDirectory() as tmp:
         if args.zoo:
-            spec = ModelSpec(name="smollm2-135m-instruct", source="zoo:smollm2-135m-instruct")
+            spec = ModelSpec(
+                name="smollm2-135m-instruct",
+                source="zoo:smollm2-135m-instruct",
+                chat_template=False,
+            )
         else:
-            spec = ModelSpec(name="small-llama", source=str(build_small_llama(Path(tmp))))
+            path = build_small_llama(Path(tmp))
+            spec = ModelSpec(name="small-llama", source=str(path), chat_template=False)
         single = load_backend(spec, Variant(batch_size=1, device="cpu"))
         batched = load_backend(spec, Variant(batch_size=args.batch_size, device="cpu"))
-    pairs = [(batched.format_prompt(c), x) for c, x in raw_pairs]  # for lm-eval: same text
     modes = {
         "one at a time": lambda: single.loglikelihood(raw_pairs, shared=False),
         f"batch {args.batch_size}, row per pair": lambda: batched.loglikelihood(
@@ -76,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     lm_eval, why_not = lm_eval_scorer(batched, args.batch_size)
     if lm_eval is not None:
-        modes[f"lm-eval HFLM, batch {args.batch_size}"] = lambda: lm_eval(pairs)
+        modes[f"lm-eval HFLM, batch {args.batch_size}"] = lambda: lm_eval(raw_pairs)
     for run in modes.values():
         run()  # warm-up (allocator, kernels)
     # Modes alternate and the fastest repeat counts: other load on the machine only slows a run
@@ -98,14 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     computed = sum(r.input_tokens for r in shared)
     per_pair = sum(r.input_tokens for r in batched.loglikelihood(raw_pairs, shared=False))
     print(
-        f"model {spec.name}, task {args.task}: {len(samples)} samples, {len(pairs)} choices; "
+        f"model {spec.name}, task {args.task}: {len(samples)} samples, {len(raw_pairs)} choices; "
         f"tokens computed: {per_pair} with a row per pair, {computed} with shared rows; CPU, "
         f"{os.cpu_count()} cores, best of {args.repeats}; log-likelihoods equal (1e-4 nats)"
     )
     print(f"{'mode':<34}{'wall s (min)':>14}{'choices/s':>12}{'speed-up':>10}")
     base = best["one at a time"]
     for mode, seconds in best.items():
-        print(f"{mode:<34}{seconds:>14.3f}{len(pairs) / seconds:>12.1f}{base / seconds:>10.2f}")
+        print(f"{mode:<34}{seconds:>14.3f}{len(raw_pairs) / seconds:>12.1f}{base / seconds:>10.2f}")
     if why_not:
         print(f"{'lm-eval HFLM':<34}  {why_not}")
     return 0
