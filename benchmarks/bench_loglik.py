@@ -7,9 +7,9 @@ with one row per pair, and batched with shared rows (one row for one-token choic
 
 Pairs are (prompt, " " + choice) of the task's offline samples (default ``sentiment``), plain
 prompts (``chat_template: false``, lm-eval's default and the quickstart's sentiment setting).
-Every mode must give the same log-likelihoods (asserted, 1e-4 nats); the table gives the best wall time of ``--repeats``
-alternating runs, choices scored per second and the speed-up over one at a time. lm-eval's HF
-backend runs the same pairs too when lm-evaluation-harness is installed (else the row says so).
+Every mode must give the same log-likelihoods (asserted, 1e-4 nats); the table gives the best
+wall time of ``--repeats`` alternating runs, choices scored per second and the speed-up over one
+at a time. lm-eval's HF backend runs the same pairs too when lm-evaluation-harness is installed (else the row says so).
 Wall time only: energy is what ``greenbench measure`` / the sweep measure.
 """
 
