@@ -9,8 +9,8 @@ Pairs are (prompt, " " + choice) of the task's offline samples (default ``sentim
 prompts (``chat_template: false``, lm-eval's default and the quickstart's sentiment setting).
 Every mode must give the same log-likelihoods (asserted, 1e-4 nats); the table gives the best
 wall time of ``--repeats`` alternating runs, choices scored per second and the speed-up over one
-at a time. lm-eval's HF backend runs the same pairs too when lm-evaluation-harness is installed (else the row says so).
-Wall time only: energy is what ``greenbench measure`` / the sweep measure.
+at a time. lm-eval's HF backend runs the same pairs too when lm-evaluation-harness is installed
+(else the row says so). Wall time only: energy is what ``greenbench measure`` / the sweep measure.
 """
 
 from __future__ import annotations
