@@ -90,6 +90,7 @@ bench: $(VENV)/.stamp-test
 	$(PY) benchmarks/bench_llamacpp_batching.py
 	$(PY) benchmarks/bench_eval_loop.py
 	$(PY) benchmarks/bench_code_sandbox.py
+	$(PY) benchmarks/bench_loglik.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info

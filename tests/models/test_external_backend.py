@@ -134,3 +134,52 @@ def test_endpoint_without_usage_is_approximated_and_errors_are_clear(server):
     assert backend.describe()["token_counts"].startswith("approximated")
     with pytest.raises(GreenbenchError, match="answered HTTP 500"):
         backend.generate(["again"])
+
+
+def _echo(tokens, logprobs, offsets):
+    """A completions reply with echoed prompt log-probabilities plus one generated token."""
+    top = [None] + [{t: lp} for t, lp in zip(tokens[1:], logprobs[1:], strict=True)]
+    return {
+        "choices": [
+            {
+                "text": "".join(tokens) + " x",
+                "logprobs": {
+                    "tokens": [*tokens, " x"],
+                    "token_logprobs": [*logprobs, -0.1],
+                    "text_offset": [*offsets, sum(len(t) for t in tokens)],
+                    "top_logprobs": [*top, {" x": -0.1}],
+                },
+            }
+        ]
+    }
+
+
+def test_an_endpoint_with_echo_logprobs_scores_the_continuation_tokens(server):
+    # prompt "Review: good. Sentiment: positive": continuation " positive" = [" pos", "itive"]
+    tokens = ["Review", ":", " good", ".", " Sentiment", ":", " pos", "itive"]
+    logprobs = [None, -1.0, -2.0, -0.5, -3.0, -0.2, -0.7, -0.05]
+    offsets = [0, 6, 7, 12, 13, 23, 24, 28]
+    instance, url = server((200, _echo(tokens, logprobs, offsets)))
+    backend = ExternalBackend(_spec(endpoint=url, endpoint_model="m"), Variant())
+    [result] = backend.loglikelihood([("Review: good. Sentiment:", " positive")])
+    assert result.logprob == pytest.approx(-0.75) and result.tokens == 2
+    assert result.is_greedy
+    path, body = instance.requests[0]
+    assert path == "/v1/completions"
+    assert body["echo"] is True and body["logprobs"] == 1
+    assert body["prompt"] == "Review: good. Sentiment: positive"
+
+
+def test_without_prompt_logprobs_the_score_is_unavailable_with_the_reason(server, predictions):
+    from greenbench.models.base import LogLikelihoodUnavailable
+
+    _, url = server((404, {"error": "no completions here"}))
+    backend = ExternalBackend(_spec(endpoint=url), Variant())
+    with pytest.raises(LogLikelihoodUnavailable, match=r"HTTP 404.*need completions"):
+        backend.loglikelihood([("a", " b")])
+    _, url = server((200, _chat("hi")))  # a reply without logprobs
+    with pytest.raises(LogLikelihoodUnavailable, match="no prompt log-probabilities"):
+        ExternalBackend(_spec(endpoint=url), Variant()).loglikelihood([("a", " b")])
+    from_file = ExternalBackend(_spec(predictions=str(predictions)), Variant())
+    with pytest.raises(LogLikelihoodUnavailable, match="choice_scoring: generate"):
+        from_file.loglikelihood([("a", " b")])

@@ -192,3 +192,27 @@ def test_each_task_shows_the_default_recommendation(page):
         "Recommended: small-lm · lora-r8",
     ]
     assert "is repaid after 101 queries" in boxes[1].text
+
+
+def test_the_sample_browser_shows_each_choices_loglikelihood():
+    record = next(r for r in rf.records() if r["job_id"] == "j-small")
+    log = {
+        "id": "s1",
+        "prompt": "Review: fine.\nSentiment:",
+        "prediction": "positive",
+        "reference": "negative",
+        "scores": {"accuracy": 0.0},
+        "choice_logprobs": [
+            {"choice": "positive", "logprob": -1.25, "tokens": 1},
+            {"choice": "negative", "logprob": -2.5, "tokens": 1},
+        ],
+        "chosen": "positive",
+        "chosen_norm": "negative",
+    }
+    page = parse_html(render_html([record], {"j-small": [log]}, rf.META))
+    rows = page.find("table", class_="choices").find("tbody").find_all("tr")
+    cells = [[td.text for td in row.find_all("td")] for row in rows]
+    assert cells == [
+        ["positive (argmax)", "-1.250", "1"],
+        ["negative (argmax per character)", "-2.500", "1"],
+    ]

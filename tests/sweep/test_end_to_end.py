@@ -20,6 +20,8 @@ TASK = {
     "name": "tiny-yes",
     "description": "Every answer is yes; a LoRA learns to say it.",
     "output_type": "multiple_choice",
+    # the estimated model answers from a predictions file (text), so labels are read from text
+    "choice_scoring": "generate",
     "choices": ["yes", "no"],
     "data": {
         "default": "offline",

@@ -9,7 +9,9 @@ from collections import Counter
 import pytest
 
 from greenbench.metrics.quality import captioning
+from greenbench.models.base import LogLikelihood
 from greenbench.tasks import Sample, list_tasks, load_task
+from greenbench.tasks.choices import choose
 from greenbench.tasks.parsing import imagenet_index
 
 BUILTINS = [
@@ -39,6 +41,11 @@ def perfect_prediction(task_name: str, sample: Sample):
         return Counter(sample.reference).most_common(1)[0][0]
     if task_name == "image-captioning":
         return sample.reference[0]
+    if sample.choices:  # multiple choice is scored by log-likelihood: the reference is likeliest
+        scores = [
+            LogLikelihood(-1.0 if c == sample.reference else -9.0, 1, True) for c in sample.choices
+        ]
+        return choose(sample.choices, scores)
     return sample.reference
 
 

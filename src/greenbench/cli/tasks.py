@@ -45,8 +45,42 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "revision and say what differs; exit 1 if any fails (needs network, or "
         "GREENBENCH_HUB_MIRROR)",
     )
+    parser.add_argument(
+        "--from-lm-eval",
+        metavar="FILE",
+        help="convert an lm-evaluation-harness task YAML to greenbench's (printed, or --out)",
+    )
+    parser.add_argument("--out", metavar="FILE.yaml", help="with --from-lm-eval: write here")
     parser.set_defaults(func=run)
     return parser
+
+
+def _convert(args: argparse.Namespace) -> int:
+    """Print (or write to --out) the greenbench YAML of an lm-eval task file."""
+    import yaml
+
+    from greenbench.tasks.lm_eval_import import convert, is_lm_eval, read_yaml
+    from greenbench.tasks.loader import validate
+
+    source = Path(args.from_lm_eval)
+    if not source.is_file():
+        raise GreenbenchError(f"--from-lm-eval {source}: no such file")
+    try:
+        raw = read_yaml(source)
+    except yaml.YAMLError:
+        raise GreenbenchError(f"--from-lm-eval {source}: not valid YAML") from None
+    if not is_lm_eval(raw):
+        raise GreenbenchError(f"--from-lm-eval {source}: not an lm-eval task (no 'task' key)")
+    out = Path(args.out) if args.out else None
+    spec = convert(raw, source, out.parent if out else None)
+    validate(spec, source)
+    text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True)
+    if out is None:
+        print(text, end="")
+    else:
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {spec['name']} to {out}")
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -105,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
     """List tasks, show one, export one's samples, or check hub sources."""
     from greenbench.tasks import list_tasks, load_task
 
+    if args.from_lm_eval:
+        return _convert(args)
     if args.check_hub:
         return _check_hub(args)
     if len(args.task) > 1:

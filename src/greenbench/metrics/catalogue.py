@@ -29,11 +29,12 @@ from greenbench.metrics.quality import (
 #:
 #: - ``text``: ``(predictions: list[str], references: list[str | list[str]])``;
 #: - ``label``: ``(predicted labels, None when unparseable, accepted label(s) per sample)``;
+#: - ``label_norm``: as ``label``, the labels picked by length-normalized log-likelihood;
 #: - ``ranked``: ``(ranked class indices per sample, best first, accepted index(es))``;
 #: - ``sql``: ``(predicted QueryOutcomes, gold QueryOutcomes, ordered flags)``;
 #: - ``code``: ``(programs generated per problem, programs that passed per problem)``;
 #: - ``lm``: ``(texts, path of the reference causal LM or None)``.
-InputKind = Literal["text", "label", "ranked", "sql", "code", "lm"]
+InputKind = Literal["text", "label", "label_norm", "ranked", "sql", "code", "lm"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ METRICS: dict[str, MetricInfo] = {
                    "exact match of the final number"),
         MetricInfo("accuracy", labels.accuracy, "label", UNIT, True, True,
                    "fraction of correct labels"),
+        MetricInfo("accuracy_norm", labels.accuracy, "label_norm", UNIT, True, True,
+                   "fraction of correct labels, choices ranked by log-likelihood per character"),
         MetricInfo("top1_accuracy", partial(labels.top_k_accuracy, k=1), "ranked", UNIT, True,
                    True, "top-1 accuracy"),
         MetricInfo("top5_accuracy", partial(labels.top_k_accuracy, k=5), "ranked", UNIT, True,

@@ -30,6 +30,28 @@ class Generation:
 
 
 @dataclass(frozen=True)
+class LogLikelihood:
+    """How likely a model finds a continuation after a context (lm-evaluation-harness's
+    ``loglikelihood`` request)."""
+
+    logprob: float
+    """Sum of the continuation tokens' log-probabilities given the context, nats (<= 0)."""
+    tokens: int
+    """Continuation tokens scored (the continuation as split from the whole string's encoding)."""
+    is_greedy: bool
+    """True when every continuation token is the model's argmax at its position."""
+    input_tokens: int = 0
+    """Tokens the model computed for it (context + continuation minus the last); a forward row
+    shared by several pairs counts once, on its first pair, so the sum over pairs is the work
+    done."""
+
+
+class LogLikelihoodUnavailable(GreenbenchError):
+    """This backend cannot score log-likelihoods; the message is the reason (recorded as the
+    metric's ``unavailable``)."""
+
+
+@dataclass(frozen=True)
 class Step:
     """Progress inside a phase of a job, for the caller's progress display."""
 
@@ -127,6 +149,24 @@ class Backend(ABC):
         Output order matches input order, whatever order the backend batches in.
         """
         raise GreenbenchError(f"model {self.spec.name!r} ({self.kind}) does not generate text")
+
+    @property
+    def chat_formatted(self) -> bool:
+        """Whether prompts are wrapped in a chat template before the model sees them (then a
+        multiple-choice continuation takes no target delimiter: the template's assistant turn
+        already separates it, as lm-eval does with ``--apply_chat_template``)."""
+        return False
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LogLikelihood]:
+        """For each ``(context, continuation)``, the continuation's log-likelihood given the
+        context, tokenized as lm-evaluation-harness does (:func:`.loglik.encode_pair`).
+
+        Output order matches input order. Raises :class:`LogLikelihoodUnavailable` (with the
+        reason) when this backend cannot score.
+        """
+        raise LogLikelihoodUnavailable(
+            f"model {self.spec.name!r} ({self.kind}) does not score log-likelihoods"
+        )
 
     def classify(self, images: Sequence[Any], *, top_k: int = 5) -> list[list[str]]:
         """For each PIL image, the ``top_k`` predicted class names, best first."""

@@ -146,7 +146,10 @@ class Tokens(_Open):
     """Token counts of the scored inference pass (None for classifiers)."""
 
     prompt: int | None = None
+    """Prompt tokens; for log-likelihood scoring, the tokens the model computed (context plus
+    continuation minus its last token, per forward row; a row shared by choices counts once)."""
     generated: int | None = None
+    """Generated tokens; None for log-likelihood scoring, which generates none."""
 
 
 class FinetuneResult(_Open):
@@ -305,6 +308,13 @@ class JobRecord(_Open):
     # -- issue 14: answers kept for the per-task flags (greenbench.records.answers) --
     answers: Answers | None = None
     """Per-sample answers; None for records written before they were kept."""
+    # Issue 14: how a multiple-choice task was scored, and its few-shot examples.
+    choice_scoring: str | None = None
+    """``loglikelihood`` or ``generate`` (multiple_choice tasks only)."""
+    num_fewshot: int | None = None
+    """Solved examples placed before each prompt (0: zero-shot)."""
+    chat_template: bool | None = None
+    """Whether prompts were wrapped in the model's chat template (text tasks)."""
 
     @property
     def ok(self) -> bool:

@@ -198,6 +198,17 @@ def _sample_view(sample: Mapping) -> dict:
         "scores": [
             (k, fmt.number(v) if isinstance(v, (int, float)) else str(v)) for k, v in scores.items()
         ],
+        # log-likelihood scoring (issue 14): each choice's summed log-probability and tokens
+        "choices": [
+            {
+                "choice": str(c.get("choice")),
+                "logprob": f"{c['logprob']:.3f}" if c.get("logprob") is not None else "n/a",
+                "tokens": c.get("tokens"),
+                "chosen": c.get("choice") == sample.get("chosen"),
+                "chosen_norm": c.get("choice") == sample.get("chosen_norm"),
+            }
+            for c in sample.get("choice_logprobs") or []
+        ],
     }
 
 

@@ -16,7 +16,7 @@ Shape (all keys but ``models`` and ``tasks`` optional)::
     job_timeout_s: 1800         # a job running longer is killed and recorded failed
     repeats: 1                  # inference repeats per job (energy mean and std)
     limit: 40                   # samples per task (a task entry's own limit wins)
-    tasks: [text-to-sql, {name: sentiment, limit: 20, max_new_tokens: 4}]
+    tasks: [text-to-sql, {name: sentiment, limit: 20, choice_scoring: generate, num_fewshot: 2}]
     variants: [{name: fp32}]    # variants of every model that lists none of its own
     models:
       - name: smollm2-135m-instruct
@@ -43,6 +43,7 @@ from greenbench.sweep.config_limits import (
     load_yaml,
     read_config_text,
 )
+from greenbench.tasks.spec import ChoiceScoring
 
 #: The packaged config ``greenbench run`` uses when given none.
 DEFAULT_CONFIG = "quickstart.yaml"
@@ -59,6 +60,15 @@ class TaskEntry(BaseModel):
     tasks_dir: str | None = Field(None, description="directory of extra task YAML files")
     max_new_tokens: int | None = Field(
         None, ge=1, description="overrides the task's generation.max_new_tokens"
+    )
+    choice_scoring: ChoiceScoring | None = Field(
+        None, description="overrides a multiple_choice task's choice_scoring"
+    )
+    num_fewshot: int | None = Field(None, ge=0, description="overrides the task's num_fewshot")
+    chat_template: bool | None = Field(
+        None,
+        description="overrides the models' chat_template for this task (false: plain prompts, "
+        "lm-eval's default)",
     )
 
 

@@ -20,6 +20,14 @@ endpoint, and their inference energy from ``greenbench.energy.param_scaling`` (p
 ``estimated:param-scaling``); no load phase is recorded for them.
 
 Scoring happens outside every window: it is the harness's cost, not the model's.
+
+A ``multiple_choice`` task scored by log-likelihood (its ``choice_scoring``, or the sweep's
+override) answers with ``backend.loglikelihood`` over every (prompt, delimiter + choice) pair
+inside the inference window (no delimiter when the backend wraps prompts in a chat template, as
+lm-eval does); the record's ``tokens.prompt`` is then the tokens the model computed and
+``tokens.generated`` is None (nothing is generated). A backend that cannot score
+log-likelihoods leaves the task's metrics unavailable, with its reason, and records no
+inference phase.
 """
 
 from __future__ import annotations
@@ -32,7 +40,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.base import Step
+from greenbench.metrics.quality.ci import MetricValue
+from greenbench.models.base import LogLikelihoodUnavailable, Step
 from greenbench.records.schema import FinetuneResult, JobRecord, Latency, Tokens
 from greenbench.sweep.answers import record_answers
 from greenbench.sweep.energy_range import attach_phase_ranges
@@ -111,8 +120,13 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     from greenbench.tasks import load_task
 
     record.environment = describe()
-    task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source)
+    task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source).with_options(
+        choice_scoring=job.choice_scoring, num_fewshot=job.num_fewshot
+    )
     spec = task.spec
+    if spec.output_type == "multiple_choice":
+        record.choice_scoring = spec.choice_scoring
+    record.num_fewshot = spec.num_fewshot
     record.primary_metric = spec.primary_metric
     record.cegi_metric = spec.cegi_metric
     record.higher_is_better = task.higher_is_better(spec.primary_metric)
@@ -138,6 +152,8 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         try:
             _describe(backend, record)
             _gaps(meter, record)
+            if spec.output_type != "classify":
+                record.chat_template = backend.chat_formatted
             if job.variant.finetune is not None:
                 steps.start("finetune", job.variant.finetune.steps)
                 _finetune(job, task, backend, meter, record)
@@ -146,6 +162,15 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
         finally:
             backend.close()
 
+    if outputs.get("unavailable"):
+        reason = outputs["unavailable"]
+        record.quality = {
+            m.name: MetricValue(
+                None, higher_is_better=bool(m.higher_is_better), unavailable=reason
+            ).to_dict()
+            for m in spec.metrics
+        }
+        return
     predictions = {s.id: out for s, out in zip(samples, outputs["predictions"], strict=True)}
     score = task.score(samples, predictions, resources=_resources(task))
     record.quality = {name: value.to_dict() for name, value in score.metrics.items()}
@@ -180,7 +205,10 @@ def _meter(job: Job) -> EnergyMeter:
 def _load(job: Job) -> Backend:
     from greenbench.models import load_backend
 
-    return load_backend(job.model, job.variant)
+    spec = job.model
+    if job.chat_template is not None:  # the task entry's override, for this task only
+        spec = spec.model_copy(update={"chat_template": job.chat_template})
+    return load_backend(spec, job.variant)
 
 
 def _describe(backend: Backend, record: JobRecord) -> None:
@@ -257,6 +285,10 @@ def _answer(job: Job, task: Task, samples: list[Sample], backend: Backend) -> di
             "prompt_tokens": [None] * len(samples),
             "generated_tokens": [None] * len(samples),
         }
+    if spec.output_type == "multiple_choice" and spec.choice_scoring == "loglikelihood":
+        from greenbench.sweep.choice_answers import answer_by_loglikelihood
+
+        return answer_by_loglikelihood(spec, samples, backend)
     images = [s.image for s in samples]
     gens = backend.generate(
         [s.prompt for s in samples],
@@ -285,17 +317,23 @@ def _infer(
     """Answer the samples ``job.repeats`` times, each pass its own window (its batches timed
     by ``clock``); keep the first."""
     if job.model.kind == "estimate":
-        first = _answer(job, task, samples, backend)
+        try:
+            first = _answer(job, task, samples, backend)
+        except LogLikelihoodUnavailable as exc:
+            return {"unavailable": str(exc)}
         steps.reach(len(samples))
         record.phases["inference"] = estimated_phase(job, first)
     else:
         measurements = []
         first = None
         for repeat in range(job.repeats):
-            with meter.window("inference") as window:
-                clock.begin()
-                outputs = _answer(job, task, samples, backend)
-                clock.end()
+            try:
+                with meter.window("inference") as window:
+                    clock.begin()
+                    outputs = _answer(job, task, samples, backend)
+                    clock.end()
+            except LogLikelihoodUnavailable as exc:
+                return {"unavailable": str(exc)}
             steps.reach(len(samples) * (repeat + 1))
             measurements.append(window.measurement)
             first = first or outputs

@@ -4,10 +4,12 @@ A job id is ``j-`` + the first 12 hex digits of the SHA-256 of the job's resolve
 (model spec, variant, task, task source and directory, sample limit, generation override,
 repeats, meter and carbon context) serialized as canonical JSON (sorted keys, defaults filled).
 The same config therefore gives the same ids whatever the key order, and changing any field
-that affects the result gives new ids. The runtime fields (:data:`RUNTIME_FIELDS`: the id
-itself, sweep name, base job id, ``added_as_base``, idle baseline, adapters directory,
-``exclusive_host``) are not
-part of the id, so renaming a sweep or recalibrating idle does not redo finished work.
+that affects the result gives new ids. The task overrides :data:`OPTIONAL_FIELDS`
+(``choice_scoring``, ``num_fewshot``, ``chat_template``) are hashed only when set, so configs
+that do not use them keep the ids they had before these fields existed. The runtime fields
+(:data:`RUNTIME_FIELDS`: the id itself, sweep name, base job id, ``added_as_base``, idle
+baseline, adapters directory, ``exclusive_host``) are not part of the id, so renaming a
+sweep or recalibrating idle does not redo finished work.
 
 Every fine-tuned variant gets a measured base: the same model, the same variant without
 ``finetune`` (same backend, dtype, quantization, batch size, device), on the same task. If the
@@ -34,6 +36,9 @@ RUNTIME_FIELDS = frozenset(
     {"job_id", "sweep", "base_job_id", "added_as_base", "idle", "artifacts_dir", "exclusive_host"}
 )
 
+#: Fields hashed into the id only when not None (added after ids were in use).
+OPTIONAL_FIELDS = frozenset({"choice_scoring", "num_fewshot", "chat_template"})
+
 
 #: ModelSpec fields added after job ids were first issued (hashed only when set).
 LATER_MODEL_FIELDS = ("param_scaling", "provider")
@@ -57,6 +62,11 @@ class Job(BaseModel):
     task_source: str | None = None
     limit: int | None = Field(None, description="samples to evaluate (None: all)")
     max_new_tokens: int | None = Field(None, description="overrides the task's generation limit")
+    choice_scoring: str | None = Field(None, description="overrides the task's choice_scoring")
+    num_fewshot: int | None = Field(None, description="overrides the task's num_fewshot")
+    chat_template: bool | None = Field(
+        None, description="overrides the model's chat_template for this task"
+    )
     repeats: int = Field(1, ge=1, description="inference repeats (energy mean and std)")
     carbon: dict[str, Any] = Field(description="resolved CarbonContext.to_dict()")
     meter: str = "auto"
@@ -71,9 +81,11 @@ class Job(BaseModel):
     )
 
     def content(self) -> dict[str, Any]:
-        """The fields that determine the result (what the id hashes). Model fields added
-        since ids were first issued are left out while unset, so existing ids stay."""
-        content = self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS))
+        """The fields that determine the result (what the id hashes). Task overrides
+        (:data:`OPTIONAL_FIELDS`) and model fields added since ids were first issued
+        (:data:`LATER_MODEL_FIELDS`) are left out while unset, so existing ids stay."""
+        unset = {name for name in OPTIONAL_FIELDS if getattr(self, name) is None}
+        content = self.model_dump(mode="json", exclude=set(RUNTIME_FIELDS) | unset)
         for name in LATER_MODEL_FIELDS:
             if content["model"].get(name) is None:
                 content["model"].pop(name, None)
@@ -168,6 +180,9 @@ def _job(
         task_source=task.source,
         limit=task.limit if task.limit is not None else config.limit,
         max_new_tokens=task.max_new_tokens,
+        choice_scoring=task.choice_scoring,
+        num_fewshot=task.num_fewshot,
+        chat_template=task.chat_template,
         repeats=config.repeats,
         carbon=carbon,
         meter=config.meter,

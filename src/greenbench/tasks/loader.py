@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from greenbench.errors import GreenbenchError
 from greenbench.plugins import Catalogue
+from greenbench.tasks import lm_eval_import
 from greenbench.tasks.spec import TaskSpec
 from greenbench.tasks.task import Task
 
@@ -34,10 +35,19 @@ def _describe_error(path: Path, exc: ValidationError) -> str:
     return f"{path}: field '{loc}': {msg}{more}"
 
 
-def read_spec(path: Path) -> TaskSpec:
-    """Parse and validate one task YAML; data files must exist."""
+def validate(raw: dict, path: Path) -> TaskSpec:
+    """A task mapping validated as :class:`TaskSpec`; errors name ``path`` and the field."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return TaskSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise GreenbenchError(_describe_error(path, exc)) from None
+
+
+def read_spec(path: Path) -> TaskSpec:
+    """Parse and validate one task YAML (greenbench's, or an lm-eval task file, converted by
+    :mod:`.lm_eval_import`); data files must exist."""
+    try:
+        raw = lm_eval_import.read_yaml(path)
     except FileNotFoundError:
         raise GreenbenchError(f"{path}: task file does not exist") from None
     except yaml.YAMLError as exc:
@@ -47,10 +57,9 @@ def read_spec(path: Path) -> TaskSpec:
         raise GreenbenchError(f"{path}: invalid YAML{line}: {problem}") from None
     if not isinstance(raw, dict):
         raise GreenbenchError(f"{path}: a task file must be a YAML mapping")
-    try:
-        spec = TaskSpec.model_validate(raw)
-    except ValidationError as exc:
-        raise GreenbenchError(_describe_error(path, exc)) from None
+    if lm_eval_import.is_lm_eval(raw):
+        raw = lm_eval_import.convert(raw, path)
+    spec = validate(raw, path)
     for field in ("offline", "train"):
         source = getattr(spec.data, field)
         if source is not None and not (path.parent / source.path).is_file():

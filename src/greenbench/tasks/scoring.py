@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from greenbench.metrics.catalogue import METRICS, InputKind
 from greenbench.metrics.quality import MetricResult, MetricValue, execution
+from greenbench.metrics.quality.ci import unavailable
 from greenbench.tasks import parsing
+from greenbench.tasks.choices import ChoiceScores
 from greenbench.tasks.code_check import check_candidate
 from greenbench.tasks.py_sandbox import isolation
 from greenbench.tasks.sql_sandbox import SqlSandbox, settle
@@ -112,7 +114,12 @@ def _scorer_inputs(
     if kind == "text":
         return texts, refs
     if kind == "label":
-        return [parsing.parse_label(t, task.spec.choices or []) for t in texts], refs
+        return [
+            r.label if isinstance(r, ChoiceScores) else parsing.parse_label(t, s.choices or [])
+            for r, t, s in zip(raw, texts, samples, strict=True)
+        ], refs
+    if kind == "label_norm":
+        return [r.label_norm if isinstance(r, ChoiceScores) else None for r in raw], refs
     if kind == "ranked":
         return [parsing.ranked_indices(r) if r is not None else [] for r in raw], refs
     if kind == "sql":
@@ -143,8 +150,15 @@ def score_samples(
     texts = ["" if r is None or classify else str(r).strip() for r in raw]
     results: dict[str, MetricResult] = {}
     inputs: dict[str, tuple] = {}  # input kind -> scorer arguments, built once per kind
+    by_loglik = bool(raw) and all(isinstance(r, ChoiceScores) for r in raw)
     for metric in spec.metrics:
         info = METRICS[metric.name]
+        if info.inputs == "label_norm" and not by_loglik:
+            results[metric.name] = unavailable(
+                "needs log-likelihood scoring of the choices (choice_scoring: loglikelihood)",
+                len(samples),
+            )
+            continue
         if info.inputs not in inputs:
             inputs[info.inputs] = _scorer_inputs(info.inputs, task, samples, raw, texts, resources)
         results[metric.name] = info.scorer(
@@ -154,9 +168,10 @@ def score_samples(
         {
             "id": s.id,
             "prompt": s.prompt,
-            "prediction": raw[i],
+            "prediction": str(raw[i]) if isinstance(raw[i], ChoiceScores) else raw[i],
             "reference": s.reference,
             "scores": {n: r.per_sample[i] if r.per_sample else None for n, r in results.items()},
+            **(raw[i].to_log() if isinstance(raw[i], ChoiceScores) else {}),
         }
         for i, s in enumerate(samples)
     ]

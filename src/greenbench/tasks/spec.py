@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from greenbench.metrics.catalogue import METRICS
 
 OutputType = Literal["generate", "multiple_choice", "classify"]
+#: How a multiple_choice task picks a label: by log-likelihood (lm-eval) or from generated text.
+ChoiceScoring = Literal["loglikelihood", "generate"]
 
 
 class _Strict(BaseModel):
@@ -166,6 +168,11 @@ class TaskSpec(_Strict):
     target: str = Field(description="row field holding the reference (string, list or label)")
     image_field: str | None = Field(None, description="row field holding the image, if any")
     choices: list[str] | None = Field(None, description="labels of a multiple_choice task")
+    choices_field: str | None = Field(
+        None,
+        description="row field holding each sample's own list of choices (lm-eval's "
+        "doc_to_choice); a target that is an integer indexes the choices",
+    )
     metrics: list[MetricSpec] = Field(min_length=1)
     primary_metric: str
     cegi_metric: str | None = Field(
@@ -182,6 +189,26 @@ class TaskSpec(_Strict):
         None, description="procedural generator of training pairs"
     )
     timeout_s: float = Field(5.0, gt=0, description="per-sample limit for executed SQL/Python")
+    # Issue 14: log-likelihood multiple choice and few-shot prompting, lm-eval's semantics.
+    choice_scoring: ChoiceScoring = Field(
+        "loglikelihood",
+        description="multiple_choice: argmax of each choice's log-likelihood, or generate text "
+        "and find the label in it",
+    )
+    target_delimiter: str = Field(
+        " ", description="between the prompt and a choice (or a few-shot example's answer)"
+    )
+    num_fewshot: int = Field(0, ge=0, description="solved examples placed before each prompt")
+    fewshot_split: str | None = Field(
+        None,
+        description="where examples come from: 'train' (data.train), the evaluation split "
+        "(the evaluated sample is never its own example) or, for hub data, a split name",
+    )
+    fewshot_file: str | None = Field(
+        None, description="JSONL of example rows, relative to the task YAML's directory"
+    )
+    fewshot_delimiter: str = Field("\n\n", description="after each few-shot example")
+    fewshot_seed: int = Field(1234, description="seed of the example draw (lm-eval's default)")
 
     @model_validator(mode="after")
     def _consistent(self) -> TaskSpec:
@@ -190,13 +217,17 @@ class TaskSpec(_Strict):
             raise ValueError(f"primary_metric {self.primary_metric!r} is not in metrics {names}")
         if self.cegi_metric is not None and self.cegi_metric not in names:
             raise ValueError(f"cegi_metric {self.cegi_metric!r} is not in metrics {names}")
-        if self.output_type == "multiple_choice" and not self.choices:
-            raise ValueError("a multiple_choice task needs 'choices'")
+        if self.output_type == "multiple_choice" and not (self.choices or self.choices_field):
+            raise ValueError("a multiple_choice task needs 'choices' or 'choices_field'")
         kinds = {METRICS[n].inputs for n in names}
         if "sql" in kinds and not (self.database or self.schema_field):
             raise ValueError("SQL metrics need 'database' or 'schema_field'")
         if "label" in kinds and self.output_type != "multiple_choice":
             raise ValueError("label metrics (accuracy) need output_type multiple_choice")
+        if self.fewshot_split is not None and self.fewshot_file is not None:
+            raise ValueError("give fewshot_split or fewshot_file, not both")
+        if "label_norm" in kinds and self.output_type != "multiple_choice":
+            raise ValueError("accuracy_norm needs output_type multiple_choice")
         if "ranked" in kinds and self.output_type != "classify":
             raise ValueError("ranked metrics (top-k) need output_type classify")
         return self

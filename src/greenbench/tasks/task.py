@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from pydantic import ValidationError
 
 from greenbench.errors import GreenbenchError
-from greenbench.tasks import sources
+from greenbench.tasks import fewshot, sources
 from greenbench.tasks.images import load_image
 from greenbench.tasks.prompts import compile_template, render
 from greenbench.tasks.scoring import TaskScore, score_samples
@@ -95,6 +96,14 @@ class Task:
         reference = row[spec.target]
         if spec.output_type == "classify" and not isinstance(reference, list):
             reference = [reference]
+        choices = self._choices(row, sample_id)
+        if choices and isinstance(reference, int) and not isinstance(reference, bool):
+            if not 0 <= reference < len(choices):
+                raise GreenbenchError(
+                    f"{self.path}: field 'target': sample {sample_id}: index {reference} is "
+                    f"outside its {len(choices)} choices"
+                )
+            reference = choices[reference]  # lm-eval: an integer target indexes the choices
         image = None
         if spec.image_field:
             if spec.image_field not in row:
@@ -104,11 +113,96 @@ class Task:
                 )
             image = load_image(row[spec.image_field])
         prompt = render(self._template, self._context(row), str(self.path), sample_id)
-        return Sample(sample_id, prompt, reference, image, spec.choices, row)
+        return Sample(sample_id, prompt, reference, image, choices, row)
+
+    def _choices(self, row: dict[str, Any], sample_id: str) -> list[str] | None:
+        """The sample's choices: its ``choices_field``, else the task's ``choices``."""
+        field_name = self.spec.choices_field
+        if field_name is None:
+            return self.spec.choices
+        value = row.get(field_name)
+        if not isinstance(value, list) or not value:
+            raise GreenbenchError(
+                f"{self.path}: field 'choices_field': sample {sample_id} has no list in "
+                f"field {field_name!r}"
+            )
+        return [str(c) for c in value]
 
     def samples(self, limit: int | None = None) -> list[Sample]:
-        """The first ``limit`` samples (all when None), prompts rendered, images loaded."""
-        return [self._sample(i, row) for i, row in enumerate(self.rows(limit))]
+        """The first ``limit`` samples (all when None), prompts rendered (after their few-shot
+        examples, :mod:`.fewshot`), images loaded."""
+        rows = self.rows(limit)
+        samples = [self._sample(i, row) for i, row in enumerate(rows)]
+        if self.spec.num_fewshot:
+            spec = self.spec
+            found = fewshot.prefixes(
+                rows,
+                self._fewshot_pool(),
+                num_fewshot=spec.num_fewshot,
+                seed=spec.fewshot_seed,
+                render=self._render_example,
+                target=self._example_target,
+                target_delimiter=spec.target_delimiter,
+                fewshot_delimiter=spec.fewshot_delimiter,
+                where=str(self.path),
+            )
+            for sample, prefix in zip(samples, found, strict=True):
+                sample.prompt = prefix + sample.prompt
+        return samples
+
+    def _example_target(self, row: dict[str, Any]) -> str:
+        """A few-shot example's answer: its target, an integer target as the choice it indexes."""
+        value = row.get(self.spec.target, "")
+        choices = self._choices(row, "few-shot example")
+        if choices and isinstance(value, int) and not isinstance(value, bool):
+            return choices[value]
+        return fewshot.target_text(value)
+
+    def _render_example(self, row: dict[str, Any]) -> str:
+        example_id = f"few-shot example {row.get(self.spec.id_field, '?')}"
+        return render(self._template, self._context(row), str(self.path), example_id)
+
+    def _fewshot_pool(self) -> fewshot.FewShotPool:
+        """Rows few-shot examples are drawn from (see :mod:`.fewshot` for the order of rules)."""
+        spec = self.spec
+        if spec.fewshot_file is not None:
+            path = self._resolve(spec.fewshot_file)
+            if not path.is_file():
+                raise GreenbenchError(
+                    f"{self.path}: field 'fewshot_file': file {path} does not exist"
+                )
+            return fewshot.FewShotPool(sources.read_jsonl(path), same_split=False)
+        eval_split = spec.data.hub.split if self.source == "hub" else "test"
+        split = spec.fewshot_split
+        if split is None:
+            split = "train" if self.source == "offline" and spec.data.train else eval_split
+        if split == eval_split:
+            return fewshot.FewShotPool(self.rows(), same_split=True)
+        if self.source == "hub":
+            hub = spec.data.hub.model_copy(update={"split": split})
+            return fewshot.FewShotPool(sources.load_hub(hub, None, str(self.path)), False)
+        if split == "train" and spec.data.train is not None:
+            rows = sources.read_jsonl(self._resolve(spec.data.train.path))
+            return fewshot.FewShotPool(rows, same_split=False)
+        raise GreenbenchError(
+            f"{self.path}: field 'fewshot_split': {split!r} is not a split of the offline data; "
+            f"allowed: {eval_split}" + (", train" if spec.data.train else "")
+        )
+
+    def with_options(self, **fields: Any) -> Task:
+        """This task with spec fields replaced (a sweep's ``choice_scoring`` / ``num_fewshot``
+        override); None values are ignored; the result is validated like a task file."""
+        update = {k: v for k, v in fields.items() if v is not None}
+        if not update:
+            return self
+        try:
+            spec = TaskSpec.model_validate({**self.spec.model_dump(), **update})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or ", ".join(sorted(update))
+            message = first["msg"].removeprefix("Value error, ")
+            raise GreenbenchError(f"task {self.name}: {field}: {message}") from None
+        return Task(spec, self.path, self.source)
 
     def score(
         self,

@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.base import Backend, Generation, ParamCounts, cut_at_stop
+from greenbench.models.base import (
+    Backend,
+    Generation,
+    LogLikelihood,
+    LogLikelihoodUnavailable,
+    ParamCounts,
+    cut_at_stop,
+)
 from greenbench.models.spec import ModelSpec, Variant
 
 #: Tokens per whitespace-separated word when no tokenizer count is available.
@@ -62,6 +69,26 @@ def load_predictions(path: str) -> dict[str, str]:
                     f"{path}:{number}: expected a JSON object with 'id' and 'prediction'"
                 ) from exc
     return answers
+
+
+def post_json(url: str, body: dict[str, Any]) -> Any:
+    """POST ``body`` as JSON to ``url`` (with ``$OPENAI_API_KEY`` as bearer token when set) and
+    return the decoded reply; HTTP, network and JSON errors become one-line GreenbenchErrors."""
+    headers = {"Content-Type": "application/json"}
+    if os.environ.get("OPENAI_API_KEY"):
+        headers["Authorization"] = f"Bearer {os.environ['OPENAI_API_KEY']}"
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=ENDPOINT_TIMEOUT_S) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as exc:
+        raise GreenbenchError(f"endpoint {url} answered HTTP {exc.code}: {exc.reason}") from exc
+    except (urllib.error.URLError, TimeoutError) as exc:
+        raise GreenbenchError(f"endpoint {url} could not be reached: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise GreenbenchError(f"endpoint {url} did not answer JSON") from exc
 
 
 class ExternalBackend(Backend):
@@ -130,21 +157,10 @@ class ExternalBackend(Backend):
         }
         if stop:
             body["stop"] = list(stop)[:MAX_API_STOPS]
-        headers = {"Content-Type": "application/json"}
-        if os.environ.get("OPENAI_API_KEY"):
-            headers["Authorization"] = f"Bearer {os.environ['OPENAI_API_KEY']}"
-        request = urllib.request.Request(
-            url, data=json.dumps(body).encode(), headers=headers, method="POST"
-        )
+        reply = post_json(url, body)
         try:
-            with urllib.request.urlopen(request, timeout=ENDPOINT_TIMEOUT_S) as response:
-                reply = json.load(response)
             text = reply["choices"][0]["message"]["content"] or ""
-        except urllib.error.HTTPError as exc:
-            raise GreenbenchError(f"endpoint {url} answered HTTP {exc.code}: {exc.reason}") from exc
-        except (urllib.error.URLError, TimeoutError) as exc:
-            raise GreenbenchError(f"endpoint {url} could not be reached: {exc}") from exc
-        except (json.JSONDecodeError, KeyError, IndexError, TypeError) as exc:
+        except (KeyError, IndexError, TypeError) as exc:
             raise GreenbenchError(f"endpoint {url} did not answer as chat/completions") from exc
         text, _ = cut_at_stop(text, stop)
         usage = reply.get("usage") or {}
@@ -152,6 +168,19 @@ class ExternalBackend(Backend):
             return Generation(text, int(usage["prompt_tokens"]), int(usage["completion_tokens"]))
         self.approximated_tokens = True
         return Generation(text, approximate_tokens(prompt), approximate_tokens(text))
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LogLikelihood]:
+        """Prompt log-probabilities from the endpoint's ``completions`` (``echo`` + ``logprobs``,
+        :mod:`.external_loglik`); a predictions file holds answers, not log-likelihoods."""
+        if self.answers is not None:
+            raise LogLikelihoodUnavailable(
+                f"model {self.spec.name!r}: a predictions file holds answers, not "
+                "log-likelihoods (score the task with choice_scoring: generate)"
+            )
+        from greenbench.models.backends.external_loglik import score
+
+        model = self.spec.endpoint_model or self.spec.name
+        return score(self.spec.endpoint, model, requests)
 
     def params(self) -> ParamCounts:
         """The user-supplied active-parameter count (``spec.active_params``); nothing trains."""

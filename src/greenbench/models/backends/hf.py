@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.backends import hf_inputs
+from greenbench.models.backends import hf_inputs, hf_loglik
 from greenbench.models.backends.hf_generate import (
     CPU_AUTO_BATCH,
     CPU_PROBE_TOKENS,
@@ -36,7 +36,14 @@ from greenbench.models.backends.hf_load import (
     quantize_cpu_int8,
 )
 from greenbench.models.backends.hf_prefix import PrefixCache
-from greenbench.models.base import Backend, FineTuneResult, Generation, ParamCounts
+from greenbench.models.base import (
+    Backend,
+    FineTuneResult,
+    Generation,
+    LogLikelihood,
+    LogLikelihoodUnavailable,
+    ParamCounts,
+)
 from greenbench.models.spec import CPU_INT8, QUANT_BITS, FineTune, ModelSpec, Variant
 
 
@@ -168,6 +175,10 @@ class HFBackend(Backend):
         return prompt
 
     @property
+    def chat_formatted(self) -> bool:
+        return self._uses_chat_template
+
+    @property
     def _uses_chat_template(self) -> bool:
         return (
             self.spec.architecture == "causal"
@@ -272,6 +283,43 @@ class HFBackend(Backend):
         with torch.inference_mode():
             self.model(**inputs, use_cache=True)
         torch.cuda.synchronize()
+
+    # -- log-likelihood ---------------------------------------------------------------------------
+
+    def loglikelihood(
+        self, requests: Sequence[tuple[str, str]], *, shared: bool = True
+    ) -> list[LogLikelihood]:
+        """Continuation log-likelihoods (see :mod:`.hf_loglik`); the context goes through
+        :meth:`format_prompt` (the chat template when the spec asks for one).
+
+        ``shared``: pairs with identical inputs share one forward row (False: one row per pair,
+        for the benchmark). ``batch_size: auto`` runs :data:`CPU_AUTO_BATCH` rows per pass on
+        CPU, :data:`GPU_AUTO_BATCH_MAX` on CUDA.
+        """
+        if self.spec.architecture != "causal":
+            raise LogLikelihoodUnavailable(
+                f"model {self.spec.name!r} is {self.spec.architecture}: log-likelihood scoring "
+                "needs a causal LM"
+            )
+        self._ready_for_inference()
+        tokenizer = self.loaded.tokenizer
+        formatted = [(self.format_prompt(ctx), cont) for ctx, cont in requests]
+        encoded = hf_loglik.encode_requests(tokenizer, formatted)
+        if self.variant.batch_size == "auto":
+            cuda = self.loaded.device.type == "cuda"
+            batch_size = GPU_AUTO_BATCH_MAX if cuda else CPU_AUTO_BATCH
+        else:
+            batch_size = self.variant.batch_size
+        pad = tokenizer.pad_token_id
+        return hf_loglik.score(
+            self.model,
+            encoded,
+            batch_size=batch_size,
+            window=hf_loglik.max_length(self.model, tokenizer),
+            pad_id=pad if pad is not None else hf_loglik.prefix_token(tokenizer) or 0,
+            device=self.loaded.device,
+            shared=shared,
+        )
 
     # -- classification --------------------------------------------------------------------------
 

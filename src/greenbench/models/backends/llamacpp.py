@@ -34,7 +34,7 @@ from typing import Any
 from greenbench.errors import GreenbenchError
 from greenbench.models import zoo
 from greenbench.models.backends import llamacpp_batch
-from greenbench.models.base import Backend, Generation, ParamCounts
+from greenbench.models.base import Backend, Generation, LogLikelihood, ParamCounts
 from greenbench.models.device import DeviceChoice, resolve_device
 from greenbench.models.spec import ModelSpec, Variant
 
@@ -307,6 +307,29 @@ class LlamaCppBackend(Backend):
             Generation(text=text, prompt_tokens=len(request.tokens), generated_tokens=count)
             for request, (text, count) in zip(requests, outputs, strict=True)
         ]
+
+    @property
+    def chat_formatted(self) -> bool:
+        return self._chat is not None
+
+    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LogLikelihood]:
+        """Continuation log-likelihoods (:mod:`.llamacpp_loglik`), split into tokens as lm-eval
+        splits them (no BOS added; special-token text parsed); the context goes through the
+        GGUF's chat template when ``spec.chat_template`` is set, as generation does."""
+        from greenbench.models.backends.llamacpp_loglik import score
+        from greenbench.models.loglik import encode_pair
+
+        def encode(text: str) -> list[int]:
+            return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+
+        def context(prompt: str) -> str:
+            if self._chat is None:
+                return prompt
+            return self._chat(messages=[{"role": "user", "content": prompt}]).prompt
+
+        prefix = self.llm.token_eos()
+        encoded = [encode_pair(encode, context(c), x, prefix) for c, x in requests]
+        return score(self.llm, encoded, window=N_CTX)
 
     def _tokens(self, prompt: str) -> tuple[list[int], list[str]]:
         """Token ids of ``prompt`` as the model sees it (in the chat template, if used; special

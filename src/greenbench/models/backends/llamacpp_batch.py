@@ -142,8 +142,13 @@ class _Context:
 
     def argmax(self, i: int) -> int:
         """Greedy next token from the logits of item ``i`` of the last :meth:`decode`."""
+        return int(np.argmax(self.logits(i)))
+
+    def logits(self, i: int) -> np.ndarray:
+        """The logits of item ``i`` of the last :meth:`decode` (a view of llama.cpp's buffer,
+        valid until the next decode)."""
         pointer = self._lib.llama_get_logits_ith(self.ctx, i)
-        return int(np.argmax(np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))))
+        return np.ctypeslib.as_array(pointer, shape=(self.n_vocab,))
 
     def forget(self, seq_id: int) -> None:
         """Remove every KV cell of ``seq_id`` (its stream is then free for another prompt)."""
