@@ -109,7 +109,6 @@ def test_evaluate_returns_results_with_a_dataframe_and_leaderboard(tmp_path, tin
         (["--model_args", "pretrained=x,peft=ad"], "--model_args peft=: loading a trained"),
         (["--model_args", "pretrained=x,dtype=int3"], "--model_args dtype=int3: allowed:"),
         (["--model_args", "pretrained=x,bogus"], "--model_args: 'bogus' is not key=value"),
-        (["--model_args", "pretrained=x", "--num_fewshot", "5"], "--num_fewshot: this"),
         (["--model_args", "pretrained=x", "--model", "vllm"], "unknown backend 'vllm'"),
     ],
 )
@@ -138,3 +137,15 @@ def test_eval_of_the_zoo_model_runs_end_to_end(tmp_path):
     assert record["model"]["params_total"] == 134_515_008
     assert record["quality"]["accuracy"]["value"] is not None
     assert record["energy_per_query_j"] > 0
+
+
+def test_num_fewshot_reaches_every_task_entry_and_the_job_ids():
+    from greenbench.sweep.oneline import eval_config
+    from greenbench.sweep.runner import plan_config
+
+    zero = eval_config("hf", "pretrained=x", "sentiment,nli")
+    five = eval_config("hf", "pretrained=x", "sentiment,nli", num_fewshot=5)
+    assert [t.num_fewshot for t in five.tasks] == [5, 5]
+    assert [t.num_fewshot for t in zero.tasks] == [None, None]
+    ids = {j.job_id for j in plan_config(zero, "eval")}
+    assert ids.isdisjoint(j.job_id for j in plan_config(five, "eval"))

@@ -111,7 +111,7 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("vqa_accuracy", vqa.vqa_accuracy, "text", UNIT, True, True,
                    "VQA consensus accuracy", partial_credit=True),
         MetricInfo("exact_match", exact_match.exact_match, "text", UNIT, True, True,
-                   "exact match, lm-eval's options", EXACT_MATCH_OPTIONS),
+                   "exact match, lm-eval's options", options=EXACT_MATCH_OPTIONS),
         MetricInfo("final_number_match", labels.final_number_match, "text", UNIT, True, True,
                    "exact match of the final number"),
         MetricInfo("accuracy", labels.accuracy, "label", UNIT, True, True,
