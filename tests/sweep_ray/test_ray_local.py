@@ -55,7 +55,8 @@ class Killer(threading.Thread):
     def running(self) -> dict[int, str]:
         """Worker pid -> job id of fake jobs that have started (from the fake jobs' log)."""
         lines = self.log.read_text().split("\n") if self.log.exists() else []
-        return {int(p): j for j, p in (ln.split() for ln in lines if ln.count(" ") == 1)}
+        fields = (ln.split() for ln in lines if ln.count(" ") == 2)  # complete lines only
+        return {int(pid): job for job, pid, _parent in fields}
 
     def run(self) -> None:
         while not self.stop.is_set():
