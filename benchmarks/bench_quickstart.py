@@ -36,7 +36,7 @@ def run_side(python: Path, cwd: Path, out: Path, limit: int | None) -> float:
     if limit:
         cmd += ["--limit", str(limit)]
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 

@@ -117,6 +117,21 @@ class Backend(ABC):
     #: Its kind in :data:`greenbench.models.backends.BACKENDS` (``hf``, ``torch``, ``llamacpp``,
     #: ``onnx``, ``estimate`` or a plugin's).
     kind: str = ""
+    #: Modules the engine imports lazily while loading a model (transformers' auto classes,
+    #: tokenizers…): :meth:`import_engine` imports them before the load window opens, so the
+    #: ``load`` phase measures the model, not Python imports.
+    engine_modules: tuple[str, ...] = ()
+
+    @classmethod
+    def import_engine(cls) -> None:
+        """Import :attr:`engine_modules` (one not installed is left to the load to report)."""
+        import importlib
+
+        for name in cls.engine_modules:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                continue
 
     def __init__(self, spec: ModelSpec, variant: Variant) -> None:
         self.spec = spec

@@ -76,8 +76,9 @@ class ForkServer:
     """Driver side: start the server (importing ``modules``), fork workers, close.
 
     Args:
-        modules: modules the server imports before forking; one that fails to import is listed
-            in :attr:`missing` (the job that needs it fails with the usual message).
+        modules: modules the server imports before forking (``module:Class`` for a backend:
+            also its :meth:`~greenbench.models.Backend.import_engine`); one that fails to import
+            is listed in :attr:`missing` (the job that needs it fails with the usual message).
         env: the server's (hence every worker's) environment; default: ours, with this
             greenbench importable (:func:`greenbench.sweep.worker.worker_env`).
         stderr: where the server's own output goes (file descriptor; default discarded).
@@ -157,11 +158,12 @@ class ForkServer:
 
 
 def backend_modules(kinds: Iterable[str]) -> list[str]:
-    """The modules implementing these backend kinds (see ``greenbench.models.backends``),
+    """``module:Class`` of these backend kinds (see ``greenbench.models.backends``): the server
+    imports the module and the class's :meth:`~greenbench.models.Backend.import_engine`;
     unknown kinds skipped (the job itself reports them)."""
     from greenbench.models.backends import BACKENDS
 
-    return [BACKENDS[kind].partition(":")[0] for kind in kinds if kind in BACKENDS]
+    return [BACKENDS[kind] for kind in kinds if kind in BACKENDS]
 
 
 # -- server side ---------------------------------------------------------------------------------
@@ -172,8 +174,11 @@ def serve(sock: socket.socket, modules: Sequence[str]) -> None:
     the socket."""
     missing = []
     for name in modules:
+        module, _, cls = name.partition(":")
         try:
-            importlib.import_module(name)
+            imported = importlib.import_module(module)
+            if cls:  # a backend: also what it imports lazily while loading a model
+                getattr(imported, cls).import_engine()
         except Exception:  # an optional extra not installed: the job reports it when it runs
             missing.append(name)
     sock.send(json.dumps({"ready": True, "missing": missing}).encode())

@@ -137,7 +137,7 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     check_variant(job.model, job.variant)
     # Import the engine (torch, transformers, llama_cpp…) before the load window: importing
     # Python packages is the harness's cost, not the model's.
-    backend_class(backend_kind(job.model, job.variant))
+    backend_class(backend_kind(job.model, job.variant)).import_engine()
 
     with _meter(job) as meter:
         steps.start("load", None)

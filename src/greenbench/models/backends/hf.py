@@ -59,6 +59,16 @@ class HFBackend(Backend):
     """
 
     kind = "hf"
+    engine_modules = (
+        "transformers.modeling_utils",
+        "transformers.core_model_loading",
+        "transformers.generation.utils",
+        "transformers.models.auto.modeling_auto",
+        "transformers.models.auto.tokenization_auto",
+        "transformers.tokenization_utils_tokenizers",
+        "transformers.models.llama.modeling_llama",
+        "safetensors.torch",
+    )
 
     def __init__(self, spec: ModelSpec, variant: Variant) -> None:
         super().__init__(spec, variant)
