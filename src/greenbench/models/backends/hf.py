@@ -30,6 +30,7 @@ from greenbench.models.backends.hf_generate import (
     run_batches,
 )
 from greenbench.models.backends.hf_load import (
+    ENGINE_MODULES,
     count_params,
     effective_quantization,
     load,
@@ -59,16 +60,7 @@ class HFBackend(Backend):
     """
 
     kind = "hf"
-    engine_modules = (
-        "transformers.modeling_utils",
-        "transformers.core_model_loading",
-        "transformers.generation.utils",
-        "transformers.models.auto.modeling_auto",
-        "transformers.models.auto.tokenization_auto",
-        "transformers.tokenization_utils_tokenizers",
-        "transformers.models.llama.modeling_llama",
-        "safetensors.torch",
-    )
+    engine_modules = ENGINE_MODULES
 
     def __init__(self, spec: ModelSpec, variant: Variant) -> None:
         super().__init__(spec, variant)

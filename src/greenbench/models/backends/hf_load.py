@@ -31,6 +31,20 @@ from greenbench.models.spec import ModelSpec, Variant
 TORCH_DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
+#: What transformers imports lazily on a model's first load (~2 s on a 2-core CPU), imported
+#: before the load window (:meth:`greenbench.models.Backend.import_engine`).
+ENGINE_MODULES = (
+    "transformers.modeling_utils",
+    "transformers.core_model_loading",
+    "transformers.generation.utils",
+    "transformers.models.auto.modeling_auto",
+    "transformers.models.auto.tokenization_auto",
+    "transformers.tokenization_utils_tokenizers",
+    "transformers.models.llama.modeling_llama",
+    "safetensors.torch",
+)
+
+
 @dataclass
 class Source:
     """Where the weights come from, after resolving ``zoo:`` names and GGUF levels."""
