@@ -42,6 +42,8 @@ from greenbench.tasks.runners import source
 #: The unprivileged uid/gid the code runs as when the scorer is root (``nobody``).
 NOBODY = 65534
 _ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+#: The sandboxed program's working directory, in its private ``/tmp`` (a tmpfs).
+WORKDIR = "/tmp/work"
 
 
 @dataclass(frozen=True)
@@ -106,15 +108,20 @@ def _bwrap_args(bwrap: str, limits: Limits) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
+    # the private /tmp first: a Python installation under /tmp (a venv in a fresh clone there)
+    # is then bound on top of it, not hidden by it
+    args += ["--perms", "1777", "--size", str(limits.tmp_mb << 20), "--tmpfs", "/tmp"]
     roots = {"/usr", sys.prefix, sys.base_prefix, str(Path(sys.executable).resolve().parents[1])}
     kept = sorted(r for r in roots if not any(r != o and r.startswith(o + "/") for o in roots))
-    for root in kept:  # parents made traversable (bwrap would create them 0700)
+    for root in kept:  # parents made traversable (bwrap would create them 0700); /tmp stays 1777
         for parent in reversed(Path(root).parents[:-1]):
-            args += ["--perms", "0755", "--dir", str(parent)]
+            if str(parent) != "/tmp":
+                args += ["--perms", "0755", "--dir", str(parent)]
         args += ["--ro-bind", root, root]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size"]
-    args += [str(limits.tmp_mb << 20), "--tmpfs", "/tmp", "--chdir", "/tmp"]
-    return args
+    # the working directory: an empty directory of that tmpfs (``/tmp`` itself may hold the
+    # mount points of a Python installation under /tmp)
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--dir", WORKDIR]
+    return [*args, "--chdir", WORKDIR]
 
 
 def _command(box: Isolation, role: str, args: list[str], limits: Limits) -> list[str]:
