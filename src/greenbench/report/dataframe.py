@@ -40,6 +40,7 @@ from typing import Any
 from greenbench.errors import GreenbenchError
 from greenbench.metrics.efficiency import DEFAULT_UNIT
 from greenbench.records import JobRecord, load_records
+from greenbench.records.per_record import PER_QUERY_FIELDS
 from greenbench.records.per_task import task_figures
 from greenbench.records.values import primary_quality
 from greenbench.safe_text import replace_surrogates
@@ -47,18 +48,7 @@ from greenbench.safe_text import replace_surrogates
 #: Phases in column order (others follow in name order).
 PHASES = ("load", "finetune", "inference")
 #: Per-record figures copied as they are.
-INDEXES = (
-    "energy_per_query_j",
-    "emissions_per_query_g",
-    "energy_per_1k_queries_j",
-    "emissions_per_1k_queries_g",
-    "energy_per_token_j",
-    "energy_per_correct_j",
-    "quality_per_kwh",
-    "cegi",
-    "cegi_gain_pp",
-    "cegi_note",
-)
+INDEXES = (*PER_QUERY_FIELDS, "cegi", "cegi_gain_pp", "cegi_note")
 #: Task figures copied from :meth:`TaskFigures.fields`.
 TASK_COLUMNS = (
     "gqi",
