@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -193,30 +194,68 @@ def spider(root: Path) -> None:
     conn.commit()
     conn.close()
 
-    def question(text: str, query: str) -> dict:
+    def question(text: str, query: str, sql: dict) -> dict:
+        """A row in Spider's dev.json schema: tokens as Spider writes them (values in the
+        no-value tokens replaced by ``value``) and ``sql`` parsed as Spider's process_sql does."""
+        tokens = re.findall(r"'[^']*'|\w+|[^\w\s]", query)
         return {
             "db_id": "concert_hall",
             "query": query,
-            "query_toks": query.split(),
-            "query_toks_no_value": query.split(),
+            "query_toks": tokens,
+            "query_toks_no_value": [
+                "value" if t.startswith("'") or t.isdigit() else t.lower() for t in tokens
+            ],
             "question": text,
-            "question_toks": text.split(),
+            "question_toks": re.findall(r"\w+|[^\w\s]", text),
+            "sql": sql,
         }
 
+    # Spider's parsed SQL: a column is (agg_id, col_id, distinct) with col_id indexing the
+    # database's columns (0 "*", 1-4 singer's, 5-8 concert's); a value unit is (op, col, col);
+    # a condition (not, op_id, value unit, value, value) whose value is a float, a quoted
+    # string or a nested query.
+    def col(col_id: int, agg: int = 0) -> list:
+        return [0, [agg, col_id, False], None]
+
+    def parsed(table: int, select: list, where: list, order_by: list, limit=None) -> dict:
+        return {
+            "except": None,
+            "from": {"conds": [], "table_units": [["table_unit", table]]},
+            "groupBy": [],
+            "having": [],
+            "intersect": None,
+            "limit": limit,
+            "orderBy": order_by,
+            "select": [False, select],
+            "union": None,
+            "where": where,
+        }
+
+    average_age = parsed(0, [[5, col(4)]], [], [])
     dev = [
         question(
             "How many singers are from Chile?",
             "SELECT count(*) FROM singer WHERE country = 'Chile'",
+            parsed(0, [[3, col(0)]], [[False, 2, col(3), '"Chile"', None]], []),
         ),
         question(
             "List the titles of concerts held in 2020, sorted by title.",
             "SELECT title FROM concert WHERE year = 2020 ORDER BY title",
+            parsed(1, [[0, col(6)]], [[False, 2, col(7), 2020.0, None]], ["asc", [col(6)]]),
+        ),
+        question(
+            "Which singers are older than the average singer?",
+            "SELECT name FROM singer WHERE age > (SELECT avg(age) FROM singer)",
+            parsed(0, [[0, col(2)]], [[False, 3, col(4), average_age, None]], []),
         ),
     ]
     (root / "validation.json").write_text(json.dumps(dev, indent=1), encoding="utf-8")
-    (root / "train.json").write_text(
-        json.dumps([question("Name every singer.", "SELECT name FROM singer")]), encoding="utf-8"
+    oldest = question(
+        "Who is the oldest singer?",
+        "SELECT name FROM singer ORDER BY age DESC LIMIT 1",
+        parsed(0, [[0, col(2)]], [], ["desc", [col(4)]], limit=1),
     )
+    (root / "train.json").write_text(json.dumps([oldest], indent=1), encoding="utf-8")
 
 
 def gretel(root: Path) -> None:

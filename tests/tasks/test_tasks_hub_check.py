@@ -76,11 +76,26 @@ def test_what_differs_is_named_and_exit_is_1(good_mirror, tmp_path, monkeypatch,
     shutil.rmtree(samsum)
     samsum.mkdir()
     (samsum / "samsum.py").write_text("# a loading script\n")
+    # Spider's rows say "utterance" where the task reads "question"
+    spider = broken / "premai-io/spider/validation.json"
+    rows = json.loads(spider.read_text())
+    for row in rows:
+        row["utterance"] = row.pop("question")
+    spider.write_text(json.dumps(rows))
     monkeypatch.setenv(MIRROR_ENV, str(broken))
     # datasets caches a local repo's features; the changed copy needs a cache of its own
     monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "hf-cache")
     code = cli.main(
-        ["tasks", "--check-hub", "--json", "nli", "vqa", "dialogue-summarization", "sentiment"]
+        [
+            "tasks",
+            "--check-hub",
+            "--json",
+            "nli",
+            "vqa",
+            "dialogue-summarization",
+            "text-to-sql",
+            "sentiment",
+        ]
     )
     assert code == 1
     problems = {c["task"]: c["problem"] for c in json.loads(capfd.readouterr().out)}
@@ -89,6 +104,8 @@ def test_what_differs_is_named_and_exit_is_1(good_mirror, tmp_path, monkeypatch,
     assert problems["vqa"].startswith("missing column 'question_id' (task field 'id')")
     assert "'qid'" in problems["vqa"]
     assert problems["dialogue-summarization"].startswith("script-based repo")
+    assert problems["text-to-sql"].startswith("missing column 'question' (task field 'question')")
+    assert "'utterance'" in problems["text-to-sql"] and "'sql'" in problems["text-to-sql"]
     assert problems["sentiment"] is None
 
 

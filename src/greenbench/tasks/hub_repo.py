@@ -45,7 +45,13 @@ class HubRepo:
             if not path.is_file():
                 raise GreenbenchError(f"hub mirror {self.local_dir}: no file {filename}")
             return path
-        from huggingface_hub import hf_hub_download
+        try:
+            from huggingface_hub import hf_hub_download
+        except ImportError:
+            raise GreenbenchError(
+                f"hub dataset {self.repo_id}: reading its files needs the 'huggingface_hub' "
+                "package (pip install greenbench[tasks])"
+            ) from None
 
         try:
             return Path(

