@@ -6,6 +6,7 @@ decoding and transforms run as they would against the hub. Only the gated ImageN
 from __future__ import annotations
 
 import re
+import shutil
 import sys
 from collections import Counter
 from pathlib import Path
@@ -124,6 +125,23 @@ def test_spider_rows_stop_at_the_limit_in_file_order(mirror):
         "SELECT count(*) FROM singer WHERE country = 'Chile'",
         "SELECT title FROM concert WHERE year = 2020 ORDER BY title",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [('{"rows": []}', "is not one JSON array of row objects"), ("[{", "is not JSON")],
+)
+def test_spider_file_that_is_not_a_json_array_is_a_one_line_user_error(
+    mirror_dir, tmp_path, monkeypatch, text, message
+):
+    shutil.copytree(mirror_dir / "premai-io/spider", tmp_path / "premai-io/spider")
+    (tmp_path / "premai-io/spider/validation.json").write_text(text)
+    monkeypatch.setenv(MIRROR_ENV, str(tmp_path))
+    with pytest.raises(
+        GreenbenchError, match=f"premai-io/spider: validation.json {message}"
+    ) as info:
+        load_task("text-to-sql", source="hub").samples()
+    assert "\n" not in str(info.value)
 
 
 def test_spider_without_huggingface_hub_is_a_one_line_user_error(monkeypatch):
