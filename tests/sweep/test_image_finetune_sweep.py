@@ -87,3 +87,32 @@ def test_a_head_probe_of_efficientnet_on_the_tasks_training_images(tmp_path, mon
     assert tuned["finetune_result"]["trainable_params"] == 1280 * 1000 + 1000
     assert tuned["quality"]["top1_accuracy"]["value"] is not None
     _check_view(base, tuned)
+
+
+def test_an_image_folder_class_the_model_lacks_stops_the_sweep_before_any_job(tmp_path, capsys):
+    from greenbench.cli.main import main
+
+    folder = tmp_path / "images"
+    for name in ("tabby", "not-an-imagenet-class"):
+        (folder / name).mkdir(parents=True)
+    config = {
+        "name": "bad-classes",
+        "tasks": [{"name": "image-classification"}],
+        "models": [
+            {
+                "name": "efficientnet-lite0",
+                "source": "zoo:efficientnet-lite0",
+                "kind": "torch",
+                "architecture": "image-classifier",
+                "variants": [{"name": "head", "finetune": {"method": "head", "data": str(folder)}}],
+            }
+        ],
+    }
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["run", str(path), "--out", str(tmp_path / "run")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert errors[0].startswith("greenbench: error: model 'efficientnet-lite0' variant 'head'")
+    assert "class 'not-an-imagenet-class' is not among the model's 1000 labels" in errors[0]
+    assert not (tmp_path / "run" / "results.json").exists()

@@ -29,10 +29,10 @@ def label_ids(names: Sequence[str], labels: Sequence[str], where: str) -> list[i
     for name in names:
         found = table.get(str(name).strip().lower())
         if found is None:
-            shown = ", ".join(repr(label) for label in list(labels)[:5])
+            example = str(labels[0]).split(",")[0] if labels else ""
             raise GreenbenchError(
                 f"{where}: class {name!r} is not among the model's {len(labels)} labels "
-                f"({shown}{', …' if len(labels) > 5 else ''})"
+                f"(a label or one of its comma-separated synonyms, e.g. {example!r})"
             )
         ids.append(found)
     return ids
