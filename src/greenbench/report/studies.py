@@ -84,6 +84,12 @@ def _cegi_on(record: JobRecord, basis: Basis) -> tuple[float | None, str | None]
     return value, None
 
 
+def _lora_rank(record: JobRecord) -> int | None:
+    """The variant's LoRA rank; None for other methods (a head probe, a full fine-tune)."""
+    tune = record.variant.finetune
+    return tune.rank if tune and tune.method in ("lora", "qlora") else None
+
+
 def cegi_tables(records: Sequence[JobRecord], basis: Basis = "net") -> list[StudyTable]:
     """Per task: each ok fine-tuned variant against its base."""
     columns = (
@@ -114,7 +120,7 @@ def cegi_tables(records: Sequence[JobRecord], basis: Basis = "net") -> list[Stud
                 (
                     tuned.model.name,
                     tuned.variant.bits,
-                    tuned.variant.finetune.rank if tuned.variant.finetune else None,
+                    _lora_rank(tuned),
                     *delta,
                     finetune_emissions_g(tuned, basis),
                     trainable / 1e6 if trainable else None,
