@@ -97,6 +97,6 @@ def test_absent_target_modules_fail_at_load_naming_the_field(causal_dir):
         _backend(causal_dir, config)
 
 
-def test_vision_model_cannot_be_finetuned(classifier_dir):
-    with pytest.raises(GreenbenchError, match=r"variant\.finetune"):
+def test_lora_on_an_image_classifier_is_refused(classifier_dir):
+    with pytest.raises(GreenbenchError, match=r"variant\.finetune\.method 'lora'.*use 'head'"):
         _backend(classifier_dir, FineTune(), architecture="image-classifier")

@@ -121,3 +121,13 @@ def test_html_section_when_the_config_names_the_study():
     assert len(table.find("tbody").find_all("tr")) == 6
     # no study named: no section
     assert not parse_html(render_html(sf.records(), {}, {})).find_all("section", id="study")
+
+
+def test_a_head_probe_has_no_lora_rank_in_the_cegi_table():
+    rows = sf.raw_records()
+    tuned = next(r for r in rows if r["job_id"] == "j-r8-16")
+    tuned["variant"]["finetune"]["method"] = "head"
+    (table,) = study_tables("cegi", rows)
+    probe = next(r for r in table.rows if r[1] == 16 and r[2] is None)
+    assert probe[0] == "small-lm"
+    assert sorted(r[2] for r in table.rows if r[2] is not None) == [8, 64]

@@ -21,6 +21,7 @@ from greenbench.errors import GreenbenchError
 
 if TYPE_CHECKING:
     from greenbench.carbon import CarbonContext
+    from greenbench.sweep.attach import AttachTarget
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -58,6 +59,12 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="measure idle power for S seconds first and report net energy too (default 0: off)",
     )
     parser.add_argument("--out", metavar="FILE.db", help="append the run to this results store")
+    parser.add_argument(
+        "--attach",
+        metavar="RUN_DIR:JOB_ID",
+        help="store the run as the training phase of job JOB_ID of the sweep in RUN_DIR "
+        "(its results.db): the watt-for-what view shows it as that job's training electricity",
+    )
     parser.add_argument(
         "--format",
         choices=("table", "json", "codecarbon-csv"),
@@ -171,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
     check_outputs(args.out, csv)
     args.json = args.json or args.format == "json"
     cmd = _command(args)
+    target = _attach_target(args.attach)
     with EnergyMeter(args.meter, country=ctx.country) as meter:
         if idle_s > 0:
             meter.calibrate_idle(idle_s)
@@ -182,11 +190,39 @@ def run(args: argparse.Namespace) -> int:
         save_window(m, ctx, out=args.out, csv=csv, command=cmd, exit_status=status)
         if csv:
             print(f"greenbench: appended to {csv}", file=sys.stderr)
+    if target is not None:
+        _attach(target, m, cmd, status, args.meter)
     if args.json:
         print(json.dumps(result_json(m, ctx), indent=2))
     else:
         print_table(m, ctx, Console())
     return status
+
+
+def _attach_target(text: str | None) -> AttachTarget | None:
+    """``--attach``'s job, checked before the command runs (None without the option)."""
+    if text is None:
+        return None
+    from greenbench.sweep.attach import parse_target
+
+    return parse_target(text)
+
+
+def _attach(target: AttachTarget, m: Measurement, cmd: list[str], status: int, meter: str) -> None:
+    """Store the window as the job's training phase, unless the command failed."""
+    from greenbench.sweep.attach import attach_training
+
+    if status != 0:
+        print(
+            f"greenbench: the command exited {status}: not attached to job {target.job_id}",
+            file=sys.stderr,
+        )
+        return
+    attach_training(target, m, command=cmd, exit_status=status, meter=meter)
+    print(
+        f"greenbench: attached as the training phase of job {target.job_id} in {target.run_dir}",
+        file=sys.stderr,
+    )
 
 
 def result_json(m: Measurement, ctx: CarbonContext) -> dict[str, Any]:

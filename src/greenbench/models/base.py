@@ -85,15 +85,15 @@ class FineTuneResult:
     steps: int
     """Optimizer steps taken."""
     train_samples: int
-    """Training pairs used."""
+    """Training pairs (or labelled images) used."""
     loss_first: float
     """Mean training loss over the first logging interval (nats per token)."""
     loss_last: float
     """Mean training loss over the last logging interval (nats per token)."""
     trainable_params: int
     """Trainable parameters during fine-tuning, counted from the model."""
-    tokens: int
-    """Training tokens processed (all epochs)."""
+    tokens: int | None
+    """Training tokens processed (all epochs); None for an image classifier (no tokens)."""
     adapter_path: str | None = None
     """Directory where the adapter (or full weights) was saved."""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -189,11 +189,13 @@ class Backend(ABC):
 
     def finetune(
         self,
-        pairs: Sequence[tuple[str, str]],
+        pairs: Sequence[tuple[Any, str]],
         config: FineTune,
         output_dir: str | None = None,
     ) -> FineTuneResult:
-        """Train on ``(prompt, completion)`` pairs; afterwards this backend serves the result.
+        """Train on ``(input, target)`` pairs: ``(prompt, completion)`` texts for a language
+        model, ``(PIL image, class name)`` for an image classifier; afterwards this backend
+        serves the result.
 
         ``output_dir``: where to save the adapter (or full weights); None saves nothing.
         """

@@ -39,13 +39,16 @@ def known_backend(kind: str) -> str:
 class FineTune(BaseModel):
     """How a variant is fine-tuned before evaluation.
 
-    ``data`` names the training data: ``task:<name>`` takes the task's own training-pair
-    generator (never an evaluation item), or a path to a JSONL file of ``prompt``/``completion``.
+    Language models: ``lora``, ``qlora`` or ``full``; image classifiers: ``head`` (a linear
+    probe: only the classifier head trains) or ``full``. ``data`` names the training data:
+    ``task`` / ``task:<name>`` takes the task's own training data (never an evaluation item);
+    else a path: a JSONL file of ``prompt``/``completion`` (language models) or an image folder
+    with one sub-folder per class name (image classifiers).
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    method: Literal["lora", "qlora", "full"] = "lora"
+    method: Literal["lora", "qlora", "full", "head"] = "lora"
     rank: int = Field(8, ge=1, description="LoRA rank r")
     alpha: float = Field(16.0, gt=0, description="LoRA scaling alpha")
     dropout: float = Field(0.05, ge=0, lt=1)
@@ -56,7 +59,9 @@ class FineTune(BaseModel):
     epochs: float | None = Field(None, gt=0)
     learning_rate: float = Field(2e-4, gt=0)
     batch_size: int = Field(8, ge=1)
-    train_samples: int = Field(200, ge=1, description="training pairs to draw from `data`")
+    train_samples: int = Field(
+        200, ge=1, description="training pairs (or labelled images) to draw from `data`"
+    )
     data: str = "task"
     seed: int = 0
 

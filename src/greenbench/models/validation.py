@@ -12,6 +12,7 @@ from pathlib import Path
 
 from greenbench.errors import GreenbenchError
 from greenbench.models.backends import BACKENDS, backend_kind
+from greenbench.models.classifier_labels import check_image_finetune
 from greenbench.models.device import resolve_device
 from greenbench.models.spec import CPU_INT8, ModelSpec, Variant
 
@@ -187,12 +188,20 @@ def _check_gguf_source(spec: ModelSpec, quant: str) -> None:
 
 def _check_finetune(spec: ModelSpec, variant: Variant, kind: str, on_cuda: bool) -> None:
     config = variant.finetune
+    if spec.architecture == "image-classifier":
+        check_image_finetune(spec, variant, kind)
+        return
     if kind != "hf":
         raise GreenbenchError(f"variant.finetune needs backend 'hf' (transformers), not {kind!r}")
     if spec.architecture not in ("causal", "seq2seq"):
         raise GreenbenchError(
             f"variant.finetune: model {spec.name!r} is {spec.architecture}; fine-tuning supports "
-            "causal and seq2seq models"
+            "causal and seq2seq language models and image classifiers"
+        )
+    if config.method == "head":
+        raise GreenbenchError(
+            f"variant.finetune.method 'head' trains an image classifier's head; model "
+            f"{spec.name!r} is {spec.architecture}: use 'lora', 'qlora' or 'full'"
         )
     if config.method == "qlora":
         if not on_cuda or importlib.util.find_spec("bitsandbytes") is None:

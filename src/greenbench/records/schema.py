@@ -92,8 +92,33 @@ class QualityValue(_Open):
     """Why ``value`` is None, when it could not be computed."""
 
 
+# -- issue 15 (watt-for-what training): a run measured outside the sweep, attached to a job --
+
+
+#: The phase a training run attached by ``greenbench measure --attach`` is stored as.
+TRAINING_PHASE = "training"
+
+
+class AttachedRun(_Open):
+    """Where a phase attached by ``greenbench measure --attach`` was measured."""
+
+    tool: str | None = None
+    """What measured it: ``greenbench measure``."""
+    command: list[str] = Field(default_factory=list)
+    """The measured command line, one argument per item."""
+    exit_status: int | None = None
+    """The command's exit status (128 + N when killed by signal N)."""
+    meter: str | None = None
+    """The ``--meter`` it was measured with."""
+    idle_baseline: bool = False
+    """Whether ``--idle-seconds`` took an idle baseline (else ``net_energy_j`` equals gross)."""
+    attached_at: str | None = None
+    """When it was attached, ISO 8601 UTC."""
+
+
 class Phase(_Open):
-    """One measured phase (``load``, ``finetune``, ``inference``) of a job."""
+    """One measured phase (``load``, ``finetune``, ``inference``, or ``training`` attached from
+    ``greenbench measure``) of a job."""
 
     duration_s: float | None = None
     """Wall-clock time, s (inference: mean over repeats)."""
@@ -122,6 +147,9 @@ class Phase(_Open):
     """The constants and their ranges, e.g. ``cpu 3.75 W/thread (3.75-7.5: TDP …)``."""
     energy_range_note: str | None = None
     """Why an estimated phase has no range."""
+    # issue 15 (watt-for-what training)
+    attached: AttachedRun | None = None
+    """Set on a phase measured by ``greenbench measure --attach`` rather than by the sweep."""
 
 
 class Carbon(_Open):

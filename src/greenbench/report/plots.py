@@ -21,7 +21,12 @@ from greenbench.report.provenance import Provenance, combine
 from greenbench.report.tables import Cell, Leaderboard, Row
 
 #: Order and colour of the phases and components we know; others follow in name order.
-PHASE_COLOURS = {"load": "#94a3b8", "finetune": "#d97706", "inference": "#059669"}
+PHASE_COLOURS = {
+    "load": "#94a3b8",
+    "finetune": "#d97706",
+    "training": "#b45309",
+    "inference": "#059669",
+}
 COMPONENT_COLOURS = {"cpu": "#2563eb", "dram": "#7c3aed", "gpu": "#dc2626", "ram": "#0d9488"}
 _OTHER_COLOURS = ["#64748b", "#db2777", "#65a30d", "#0891b2"]
 ESTIMATED_PATTERN = "/"

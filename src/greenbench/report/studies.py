@@ -8,7 +8,9 @@
   never fine-tuned on it (the LLMs): both qualities, both per-query emissions, their ratio and
   the break-even number of queries;
 - ``watt-for-what`` (Gowda et al.): per task, model x hardware: accuracy, training and test
-  electricity (kWh) and GQI in the report's unit.
+  electricity (kWh) and GQI in the report's unit; training is the job's ``finetune`` phase
+  (e.g. a head probe of an image classifier), else a ``training`` phase attached from
+  ``greenbench measure --attach`` (:mod:`greenbench.sweep.attach`).
 
 Each table holds raw values (None where a figure does not apply, with the reason in ``note``);
 :mod:`greenbench.report.studies_export` writes them as Markdown, CSV or an HTML section.
@@ -16,6 +18,7 @@ Each table holds raw values (None where a figure does not apply, with the reason
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +28,7 @@ from greenbench.metrics.efficiency import DEFAULT_UNIT, break_even
 from greenbench.records import JobRecord, load_records
 from greenbench.records.cegi_inputs import NOT_SIGNIFICANT, Basis, finetune_emissions_g
 from greenbench.records.per_task import task_figures
+from greenbench.records.schema import TRAINING_PHASE, Phase
 from greenbench.records.values import as_float, inference_energy_j, job_label, primary_quality
 from greenbench.units import J_PER_KWH
 
@@ -80,6 +84,12 @@ def _cegi_on(record: JobRecord, basis: Basis) -> tuple[float | None, str | None]
     return value, None
 
 
+def _lora_rank(record: JobRecord) -> int | None:
+    """The variant's LoRA rank; None for other methods (a head probe, a full fine-tune)."""
+    tune = record.variant.finetune
+    return tune.rank if tune and tune.method in ("lora", "qlora") else None
+
+
 def cegi_tables(records: Sequence[JobRecord], basis: Basis = "net") -> list[StudyTable]:
     """Per task: each ok fine-tuned variant against its base."""
     columns = (
@@ -110,7 +120,7 @@ def cegi_tables(records: Sequence[JobRecord], basis: Basis = "net") -> list[Stud
                 (
                     tuned.model.name,
                     tuned.variant.bits,
-                    tuned.variant.finetune.rank if tuned.variant.finetune else None,
+                    _lora_rank(tuned),
                     *delta,
                     finetune_emissions_g(tuned, basis),
                     trainable / 1e6 if trainable else None,
@@ -194,6 +204,26 @@ def _kwh(joules: float | None) -> float | None:
     return None if joules is None else joules / J_PER_KWH
 
 
+#: Longest command line a watt-for-what note quotes, characters.
+COMMAND_CHARS = 80
+
+
+def training_phase(record: JobRecord) -> tuple[Phase | None, str | None]:
+    """The job's training phase and the note beside it: the sweep's ``finetune`` phase, else a
+    ``training`` phase attached from ``greenbench measure`` (the note quotes its command), else
+    none ("no training phase in this job")."""
+    tuned = record.phases.get("finetune")
+    if tuned is not None:
+        return tuned, None
+    attached = record.phases.get(TRAINING_PHASE)
+    if attached is None:
+        return None, "no training phase in this job"
+    command = shlex.join(attached.attached.command) if attached.attached else ""
+    if len(command) > COMMAND_CHARS:
+        command = command[: COMMAND_CHARS - 1] + "…"
+    return attached, f"training measured by `greenbench measure -- {command}`, attached"
+
+
 def watt_for_what_tables(
     records: Sequence[JobRecord], gqi_unit: str = DEFAULT_UNIT
 ) -> list[StudyTable]:
@@ -213,9 +243,9 @@ def watt_for_what_tables(
     for task, ok in _by_task(records).items():
         rows = []
         for record in ok:
-            train = record.phases.get("finetune")
+            train, note = training_phase(record)
             rated = figures[task].gqi.get(record.job_id)
-            notes = [] if train else ["no training phase in this job"]
+            notes = [note] if note else []
             if rated and (rated.note or rated.near_singularity):
                 notes.append(figures[task].fields(record)["gqi_note"])
             rows.append(

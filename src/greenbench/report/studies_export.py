@@ -31,8 +31,9 @@ CAPTIONS = {
         "fine-tuning is repaid (docs/metrics.md)."
     ),
     "watt-for-what": (
-        "Watt for what (Gowda et al.): accuracy against training (fine-tuning phase, gross) "
-        "and test (inference) electricity; GQI in one unit for the report (docs/metrics.md)."
+        "Watt for what (Gowda et al.): accuracy against training (the fine-tuning phase, or "
+        "a training run attached by greenbench measure --attach; gross) and test (inference) "
+        "electricity; GQI in one unit for the report (docs/metrics.md)."
     ),
 }
 

@@ -4,7 +4,9 @@ Phases are separate energy windows of one :class:`~greenbench.energy.EnergyMeter
 
 - ``load``: constructing the backend (reading and preparing the weights; the engine's Python
   packages are imported before the window opens);
-- ``finetune``: ``backend.finetune`` on the task's training pairs (fine-tuned variants only);
+- ``finetune``: ``backend.finetune`` on the variant's training data (fine-tuned variants only;
+  :mod:`greenbench.sweep.training_data`: text pairs, or labelled images for an image
+  classifier), read before the window opens;
 - ``inference``: answering every evaluation sample, repeated ``job.repeats`` times; the phase
   keeps the mean energy per component, the spread of the totals (``total_j_std``, sample
   standard deviation) and each repeat's total; the first repeat's outputs are scored. Each
@@ -32,7 +34,6 @@ inference phase.
 
 from __future__ import annotations
 
-import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -232,33 +233,12 @@ def _gaps(meter: EnergyMeter, record: JobRecord) -> None:
         print(f"greenbench: {gap}", file=sys.stderr)
 
 
-def _training_pairs(job: Job, task: Task) -> list[tuple[str, str]]:
-    """``(prompt, completion)`` pairs named by ``finetune.data``: the task or a JSONL file."""
-    ft = job.variant.finetune
-    if ft.data in ("task", f"task:{job.task}"):
-        return list(task.training_pairs(ft.train_samples, ft.seed))
-    if ft.data.startswith("task:"):
-        from greenbench.tasks import load_task
-
-        return list(load_task(ft.data[5:]).training_pairs(ft.train_samples, ft.seed))
-    path = Path(ft.data).expanduser()
-    if not path.is_file():
-        raise GreenbenchError(
-            f"variant {job.variant.name!r}: finetune.data: no such file {ft.data!r}; "
-            "allowed: task, task:<name> or a JSONL file of prompt/completion"
-        )
-    pairs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            pairs.append((row["prompt"], row["completion"]))
-    return pairs[: ft.train_samples]
-
-
 def _finetune(
     job: Job, task: Task, backend: Backend, meter: EnergyMeter, record: JobRecord
 ) -> None:
-    pairs = _training_pairs(job, task)
+    from greenbench.sweep.training_data import training_data
+
+    pairs = training_data(job, task)
     output_dir = str(Path(job.artifacts_dir) / job.job_id) if job.artifacts_dir else None
     with meter.window("finetune") as window:
         result = backend.finetune(pairs, job.variant.finetune, output_dir=output_dir)

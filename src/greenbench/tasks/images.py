@@ -8,7 +8,9 @@ An offline row's image field is a descriptor:
 - ``{"photo": "skimage:chelsea", "view": "flip"}`` — a bundled photo (``skimage:<function>``,
   ``skimage:stereo_motorcycle`` takes the left view, ``sklearn:china.jpg``) under a deterministic
   view: ``full``, ``flip`` (mirror), ``center`` (central 70%), ``rotate`` (12° turn),
-  ``left`` / ``right`` (left or right 75% of the width).
+  ``left`` / ``right`` (left or right 75% of the width) — the evaluation views — and the
+  training views of ``image-classification``'s ``data.train``: ``top`` / ``bottom`` (top or
+  bottom 75% of the height), ``zoom`` (central 50%), ``tilt`` (12° turn the other way).
 - ``{"scene": {"background": "white", "objects": [{"shape": "circle", "color": "red",
   "count": 3}], "seed": 4}}`` — shapes drawn with PIL on a 256×192 canvas, one shape per cell
   of a 4×3 grid, cells chosen by ``random.Random(seed)``.
@@ -28,6 +30,7 @@ from greenbench.errors import GreenbenchError
 CANVAS = (256, 192)
 CELL = 64
 SHAPES = ("circle", "square", "triangle")
+VIEWS = ("full", "flip", "center", "rotate", "left", "right", "top", "bottom", "zoom", "tilt")
 
 
 @lru_cache(maxsize=16)
@@ -71,9 +74,15 @@ def _view(image: Image.Image, view: str) -> Image.Image:
         return image.crop((0, 0, int(w * 0.75), h))
     if view == "right":
         return image.crop((int(w * 0.25), 0, w, h))
-    raise GreenbenchError(
-        f"image view {view!r}: expected full | flip | center | rotate | left | right"
-    )
+    if view == "top":
+        return image.crop((0, 0, w, int(h * 0.75)))
+    if view == "bottom":
+        return image.crop((0, int(h * 0.25), w, h))
+    if view == "zoom":
+        return image.crop((int(w * 0.25), int(h * 0.25), int(w * 0.75), int(h * 0.75)))
+    if view == "tilt":
+        return image.rotate(-12, resample=Image.Resampling.BILINEAR, fillcolor=(128, 128, 128))
+    raise GreenbenchError(f"image view {view!r}: expected one of {', '.join(VIEWS)}")
 
 
 def _draw_shape(draw: ImageDraw.ImageDraw, shape: str, color: str, x: int, y: int) -> None:

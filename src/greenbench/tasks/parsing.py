@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from greenbench.data import imagenet_labels
+from greenbench.data import imagenet_labels, label_table
 
 _FENCE = re.compile(r"```[\w+-]*\n?(.*?)(?:```|$)", re.S)
 _SQL_PREFIX = re.compile(r"^\s*(?:sql|answer|query)\s*:\s*", re.I)
@@ -55,16 +55,9 @@ def candidate_program(row: Mapping[str, Any], completion: str) -> str:
 @lru_cache(maxsize=1)
 def imagenet_index() -> tuple[dict[str, int], int]:
     """(lower-cased label or synonym -> ImageNet index, number of classes), from
-    :func:`greenbench.data.imagenet_labels`. Full labels win over synonyms; the first class to
-    use a synonym keeps it."""
+    :func:`greenbench.data.imagenet_labels` by :func:`greenbench.data.label_table`'s rule."""
     lines = imagenet_labels()
-    table: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        for syn in (s.strip().lower() for s in line.split(",")):
-            table.setdefault(syn, i)
-    for i, line in enumerate(lines):
-        table[line.lower()] = i
-    return table, len(lines)
+    return label_table(lines), len(lines)
 
 
 def class_index(label: Any) -> int | None:

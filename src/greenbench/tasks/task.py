@@ -10,6 +10,7 @@ from typing import Any
 from PIL import Image
 from pydantic import ValidationError
 
+from greenbench.data import imagenet_labels
 from greenbench.errors import GreenbenchError
 from greenbench.tasks import fewshot, sources
 from greenbench.tasks.images import load_image
@@ -17,6 +18,9 @@ from greenbench.tasks.prompts import compile_template, render
 from greenbench.tasks.scoring import TaskScore, score_samples
 from greenbench.tasks.spec import TaskSpec
 from greenbench.tasks.sqldb import schema_text
+
+#: The hub split an image classification task trains on (its evaluation split is another).
+TRAIN_SPLIT = "train"
 
 
 @dataclass
@@ -237,6 +241,38 @@ class Task:
             completion = target[0] if isinstance(target, list) else str(target)
             prompt = render(self._template, self._context(row), str(self.path), f"train-{i}")
             pairs.append((prompt, completion))
+        return pairs
+
+    def training_images(self, n: int, seed: int = 0) -> list[tuple[Image.Image, str]]:
+        """At most ``n`` ``(image, class name)`` pairs to fine-tune an image classifier on,
+        never an evaluation item: a seeded sample of the offline source's ``data.train`` rows,
+        or the first ``n`` rows of the hub dataset's ``train`` split (streamed). The class name
+        is the ImageNet label of the row's target (its first accepted index)."""
+        spec = self.spec
+        if spec.output_type != "classify" or not spec.image_field:
+            raise GreenbenchError(f"task {self.name} is not an image classification task")
+        if self.source == "hub":
+            hub = spec.data.hub
+            if hub.split == TRAIN_SPLIT:
+                raise GreenbenchError(
+                    f"{self.path}: data.hub evaluates on the {TRAIN_SPLIT!r} split: no disjoint "
+                    "split to train on"
+                )
+            train = hub.model_copy(update={"split": TRAIN_SPLIT})
+            rows = sources.load_hub(train, n, f"{self.path} ({TRAIN_SPLIT} split)")
+        elif spec.data.train is not None:
+            pool = sources.read_jsonl(self._resolve(spec.data.train.path))
+            rows = [
+                pool[i] for i in random.Random(seed).sample(range(len(pool)), min(n, len(pool)))
+            ]
+        else:
+            raise GreenbenchError(f"task {self.name} has no training images (data.train)")
+        names = imagenet_labels()
+        pairs = []
+        for row in rows:
+            target = row[spec.target]
+            index = target[0] if isinstance(target, list) else target
+            pairs.append((load_image(row[spec.image_field]), names[int(index)]))
         return pairs
 
     def describe(self) -> dict[str, Any]:

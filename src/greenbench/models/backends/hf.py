@@ -18,7 +18,7 @@ from typing import Any
 import torch
 
 from greenbench.errors import GreenbenchError
-from greenbench.models.backends import hf_inputs, hf_loglik
+from greenbench.models.backends import hf_classifier, hf_inputs, hf_loglik
 from greenbench.models.backends.hf_generate import (
     CPU_AUTO_BATCH,
     CPU_PROBE_TOKENS,
@@ -70,7 +70,7 @@ class HFBackend(Backend):
         self.model = self.loaded.model
         self._auto_batch: dict[int, int] = {}
         self._finetune: FineTuneResult | None = None
-        if variant.finetune is not None and variant.finetune.method != "full":
+        if variant.finetune is not None and variant.finetune.method in ("lora", "qlora"):
             from greenbench.models.finetune import lora_targets
 
             lora_targets(self.model, variant.finetune)  # absent target modules fail here, early
@@ -330,21 +330,7 @@ class HFBackend(Backend):
         if self.spec.architecture != "image-classifier":
             return super().classify(images, top_k=top_k)
         self._ready_for_inference()
-        id2label = self.model.config.id2label
-        k = min(top_k, len(id2label))
-        if self.variant.batch_size == "auto":
-            batch_size = CPU_AUTO_BATCH if self.loaded.device.type != "cuda" else GPU_AUTO_BATCH_MAX
-        else:
-            batch_size = self.variant.batch_size
-        labels: list[list[str]] = []
-        for start in range(0, len(images), batch_size):
-            pixels = hf_inputs.pixel_values(self.loaded, images[start : start + batch_size])
-            with torch.inference_mode():
-                logits = self.model(pixel_values=pixels).logits
-            for row in logits.topk(k, dim=-1).indices.tolist():
-                labels.append([str(id2label[i]) for i in row])
-            self.advance(len(logits))
-        return labels
+        return hf_classifier.classify(self, images, top_k)
 
     # -- fine-tuning -----------------------------------------------------------------------------
 
@@ -355,17 +341,22 @@ class HFBackend(Backend):
         output_dir: str | None = None,
     ) -> FineTuneResult:
         """Train on ``(prompt, completion)`` pairs (LoRA, QLoRA or full; see
-        :mod:`greenbench.models.finetune`); afterwards this backend serves the trained model.
+        :mod:`greenbench.models.finetune`), or an image classifier on ``(image, class name)``
+        pairs (head or full; :mod:`.hf_classifier`); afterwards this backend serves the trained
+        model.
 
         ``output_dir``: where the adapter (or full weights) is saved; None saves nothing.
         Prompts are formatted exactly as :meth:`generate` formats them (chat template).
         """
         from greenbench.models.finetune import finetune
 
+        if self.spec.architecture == "image-classifier":
+            self._finetune = hf_classifier.finetune(self, pairs, config, output_dir)
+            return self._finetune
         if self.spec.architecture not in ("causal", "seq2seq"):
             raise GreenbenchError(
                 f"variant.finetune: model {self.spec.name!r} is {self.spec.architecture}; "
-                "fine-tuning supports causal and seq2seq models"
+                "fine-tuning supports causal and seq2seq models and image classifiers"
             )
         formatted = [(self.format_prompt(p), c) for p, c in pairs]
         self.model, result = finetune(

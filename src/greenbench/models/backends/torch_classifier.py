@@ -12,6 +12,9 @@ network dynamic int8 quantizes only the classifier head (one Linear layer, ~1.28
 weights); the convolutions stay fp32, and :meth:`TorchClassifierBackend.describe` says so.
 Static int8 of the convolutions would need calibration images and torch's FX / PT2E flow, which
 a variant cannot express yet, so it is not offered.
+
+Fine-tuning (``finetune.method`` ``head`` or ``full``, on unquantized weights):
+:meth:`TorchClassifierBackend.finetune`, the loop in :mod:`greenbench.models.finetune_image`.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ import numpy as np
 from greenbench.data import imagenet_labels
 from greenbench.errors import GreenbenchError
 from greenbench.models import zoo
-from greenbench.models.base import Backend, ParamCounts
+from greenbench.models.base import Backend, FineTuneResult, ParamCounts
 from greenbench.models.device import resolve_device
-from greenbench.models.spec import ModelSpec, Variant
+from greenbench.models.spec import FineTune, ModelSpec, Variant
 
 if TYPE_CHECKING:
     import torch
@@ -194,6 +197,7 @@ class TorchClassifierBackend(ZooClassifierBackend):
                     model, {torch.nn.Linear}, dtype=torch.qint8
                 )
         self.model = model.to(device=self.device, dtype=self._dtype)
+        self._trained: FineTuneResult | None = None
 
     def _forward(self, batch: np.ndarray) -> np.ndarray:
         import torch
@@ -202,9 +206,40 @@ class TorchClassifierBackend(ZooClassifierBackend):
             out = self.model(torch.from_numpy(batch).to(device=self.device, dtype=self._dtype))
         return out.float().cpu().numpy()
 
+    def finetune(
+        self,
+        pairs: Sequence[tuple[Any, str]],
+        config: FineTune,
+        output_dir: str | None = None,
+    ) -> FineTuneResult:
+        """Train on ``(image, class name)`` pairs, ``head`` or ``full``
+        (:mod:`greenbench.models.finetune_image`), with this backend's preprocessing;
+        afterwards :meth:`classify` serves the trained network."""
+        import torch
+
+        from greenbench.models.finetune_image import finetune_classifier
+
+        def to_pixels(images: Sequence[Any]) -> torch.Tensor:
+            batch = torch.from_numpy(self.preprocess(images))
+            return batch.to(device=self.device, dtype=self._dtype)
+
+        self._trained = finetune_classifier(
+            self.model,
+            pairs,
+            config,
+            labels=self.preprocess.labels,
+            to_pixels=to_pixels,
+            forward=self.model,
+            output_dir=output_dir,
+            on_step=self.advance,
+        )
+        return self._trained
+
     def params(self) -> ParamCounts:
-        """All weights counted unpacked (int8 ones included); inference only, so 0 trainable."""
-        return ParamCounts(total=self._total, trainable=0)
+        """All weights counted unpacked (int8 ones included); trainable: what fine-tuning
+        trained, else 0 (inference only)."""
+        trained = self._trained.trainable_params if self._trained else 0
+        return ParamCounts(total=self._total, trainable=trained)
 
     def describe(self) -> dict[str, Any]:
         import torch
