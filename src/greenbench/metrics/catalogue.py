@@ -83,27 +83,35 @@ class MetricInfo:
     options: tuple[str, ...] = ()
     """Keyword arguments of the scorer a task's metric entry may set (``MetricSpec``), e.g.
     ``ignore_case`` for ``exact_match``."""
+    modules: tuple[str, ...] = ()
+    """Libraries the scorer imports when first called (rouge-score pulls in nltk: ~1.7 s);
+    the local executor's fork server imports them once for a sweep's tasks, so each job's
+    worker starts with them loaded."""
 
 
 #: The options of lm-eval's ``exact_match`` (:mod:`greenbench.metrics.quality.exact_match`).
 EXACT_MATCH_OPTIONS = ("ignore_case", "ignore_punctuation", "regexes_to_ignore")
+
+#: What the scorers of each library import lazily (:attr:`MetricInfo.modules`).
+ROUGE = ("rouge_score.rouge_scorer",)
+COCO = ("pycocoevalcap.bleu.bleu_scorer", "pycocoevalcap.cider.cider")
 
 # fmt: off
 METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in [
         MetricInfo("rouge1", partial(text.rouge, rouge_type="rouge1"), "text", UNIT, True, False,
-                   "ROUGE-1 F (rouge-score, stemmed)"),
+                   "ROUGE-1 F (rouge-score, stemmed)", modules=ROUGE),
         MetricInfo("rouge2", partial(text.rouge, rouge_type="rouge2"), "text", UNIT, True, False,
-                   "ROUGE-2 F (rouge-score, stemmed)"),
+                   "ROUGE-2 F (rouge-score, stemmed)", modules=ROUGE),
         MetricInfo("rougeL", partial(text.rouge, rouge_type="rougeL"), "text", UNIT, True, False,
-                   "ROUGE-L F (rouge-score, stemmed)"),
+                   "ROUGE-L F (rouge-score, stemmed)", modules=ROUGE),
         MetricInfo("bleu", text.sacrebleu_bleu, "text", UNIT, True, False,
-                   "corpus BLEU (sacrebleu, 13a)"),
+                   "corpus BLEU (sacrebleu, 13a)", modules=("sacrebleu",)),
         MetricInfo("bleu4", captioning.bleu4, "text", UNIT, True, False,
-                   "corpus BLEU-4 (pycocoevalcap)"),
+                   "corpus BLEU-4 (pycocoevalcap)", modules=COCO),
         MetricInfo("cider", captioning.cider, "text", Scale(0.0, 10.0), True, False,
-                   "CIDEr-D (pycocoevalcap)"),
+                   "CIDEr-D (pycocoevalcap)", modules=COCO),
         MetricInfo("meteor", captioning.meteor, "text", UNIT, True, False,
                    "METEOR 1.5 (pycocoevalcap, needs Java)"),
         MetricInfo("spice", captioning.spice, "text", UNIT, True, False,

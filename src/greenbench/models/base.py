@@ -96,6 +96,8 @@ class FineTuneResult:
     """Training tokens processed (all epochs); None for an image classifier (no tokens)."""
     adapter_path: str | None = None
     """Directory where the adapter (or full weights) was saved."""
+    mixed_precision: str = "no"
+    """``bf16`` when the forward passes ran under bf16 autocast, else ``no``."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

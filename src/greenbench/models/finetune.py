@@ -6,6 +6,8 @@ callbacks, evaluation hooks and checkpointing, whose cost would be billed to the
 
 - Loss: token cross-entropy on the completion only (prompt and padding labels are -100).
 - Optimizer: AdamW at a constant ``learning_rate`` (no schedule, no warmup), no weight decay.
+- Precision: ``mixed_precision`` ``bf16`` runs each forward pass under bf16 autocast, weights,
+  gradients and optimizer state staying in the model's dtype (:mod:`.mixed_precision`).
 - Length: ``steps`` optimizer steps if set, else ``epochs`` passes (default 1) over the pairs.
 - Sequences longer than :data:`MAX_TOKENS` are truncated (prompt first kept, completion cut).
 - Shared prompt prefix (causal models): when every sequence of a batch starts with the same
@@ -30,6 +32,7 @@ from pathlib import Path
 import torch
 
 from greenbench.errors import GreenbenchError
+from greenbench.models import mixed_precision
 from greenbench.models.base import FineTuneResult
 from greenbench.models.spec import FineTune
 
@@ -195,8 +198,18 @@ def finetune(
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=0.0)
 
     steps = count_steps(config, len(examples))
+    precision = mixed_precision.resolve(config.mixed_precision, device)
     losses, tokens = train_loop(
-        model, optimizer, examples, config, steps, tokenizer, device, rng, on_step=on_step
+        model,
+        optimizer,
+        examples,
+        config,
+        steps,
+        tokenizer,
+        device,
+        rng,
+        on_step=on_step,
+        precision=precision,
     )
     model.eval()
 
@@ -217,6 +230,7 @@ def finetune(
         trainable_params=trainable_count,
         tokens=tokens,
         adapter_path=output_dir,
+        mixed_precision=precision,
         extra={
             "method": config.method,
             "merged": merged,
@@ -228,10 +242,19 @@ def finetune(
 
 
 def train_loop(
-    model, optimizer, examples, config: FineTune, steps: int, tokenizer, device, rng, on_step=None
+    model,
+    optimizer,
+    examples,
+    config: FineTune,
+    steps: int,
+    tokenizer,
+    device,
+    rng,
+    on_step=None,
+    precision: mixed_precision.MixedPrecision = "no",
 ):
     """``steps`` AdamW steps over shuffled batches (reshuffled each epoch); ``on_step(1)`` after
-    each.
+    each. ``precision`` ``bf16``: each forward pass under bf16 autocast (the backward outside it).
 
     Returns (loss per step in nats/token, tokens trained on: prompt and completion per sequence).
     """
@@ -247,7 +270,8 @@ def train_loop(
             order.extend(epoch)
         picked, order = order[: config.batch_size], order[config.batch_size :]
         rows = [examples[i] for i in picked]
-        loss = batch_loss(model, rows, pad_id, device)
+        with mixed_precision.autocast(precision, device):
+            loss = batch_loss(model, rows, pad_id, device)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

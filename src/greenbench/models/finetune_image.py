@@ -15,7 +15,8 @@ inside the energy window.
   is checked against the model's logits on the first batch).
 - ``full``: every parameter trains, the model in train mode; each step preprocesses its batch
   and runs the whole network.
-- Loss: cross-entropy of the logits against the class ids (computed in fp32). Optimizer: AdamW
+- Loss: cross-entropy of the logits against the class ids (computed in fp32). Forward passes
+  under bf16 autocast with ``mixed_precision`` ``bf16`` (:mod:`.mixed_precision`). Optimizer: AdamW
   at a constant ``learning_rate``, no weight decay. Length: ``steps`` if set, else ``epochs``
   passes (default 1) over the images, in seeded shuffles (reshuffled each epoch).
 """
@@ -30,6 +31,7 @@ from typing import Any
 import torch
 
 from greenbench.errors import GreenbenchError
+from greenbench.models import mixed_precision
 from greenbench.models.base import FineTuneResult
 from greenbench.models.classifier_labels import label_ids
 from greenbench.models.finetune import LOSS_INTERVAL_FRACTION, count_steps
@@ -136,11 +138,14 @@ def finetune_classifier(
     targets_all = torch.tensor(label_ids([name for _, name in examples], labels, "training data"))
     steps = count_steps(config, len(examples))
 
+    device = next(model.parameters()).device
+    precision = mixed_precision.resolve(config.mixed_precision, device)
     model.requires_grad_(config.method == "full")
     if config.method == "head":
         head = classifier_head(model, len(labels))
         model.eval()
-        features = head_inputs(model, head, images, to_pixels, forward, config.batch_size)
+        with mixed_precision.autocast(precision, device):
+            features = head_inputs(model, head, images, to_pixels, forward, config.batch_size)
         head.requires_grad_(True)
         trained = head
     else:
@@ -151,10 +156,11 @@ def finetune_classifier(
 
     losses: list[float] = []
     for picked in batch_order(len(examples), config.batch_size, steps, rng):
-        if config.method == "head":
-            logits = head(features[picked])
-        else:
-            logits = forward(to_pixels([images[i] for i in picked]))
+        with mixed_precision.autocast(precision, device):
+            if config.method == "head":
+                logits = head(features[picked])
+            else:
+                logits = forward(to_pixels([images[i] for i in picked]))
         targets = targets_all[picked].to(logits.device)
         loss = torch.nn.functional.cross_entropy(logits.float(), targets)
         loss.backward()
@@ -180,5 +186,6 @@ def finetune_classifier(
         trainable_params=trainable,
         tokens=None,
         adapter_path=output_dir,
+        mixed_precision=precision,
         extra={"method": config.method, "loss_interval_steps": interval, "images": len(images)},
     )

@@ -64,6 +64,14 @@ class FineTune(BaseModel):
     )
     data: str = "task"
     seed: int = 0
+    mixed_precision: Literal["no", "bf16", "auto"] = Field(
+        "no",
+        description=(
+            "bf16 autocast around the forward pass (weights, gradients and optimizer state stay "
+            "in the model's dtype); auto: bf16 where the device computes it natively "
+            "(greenbench.models.mixed_precision)"
+        ),
+    )
 
 
 class Variant(BaseModel):

@@ -190,6 +190,9 @@ class FinetuneResult(_Open):
     trainable_params: int | None = None
     tokens: int | None = None
     adapter_path: str | None = None
+    mixed_precision: str | None = None
+    """``bf16`` (forward passes under bf16 autocast) or ``no``; None in records before it was
+    recorded."""
 
 
 # -- issue 16: latency and throughput of the inference phase ---------------------------------

@@ -111,8 +111,21 @@ class ForkServer:
             )
         finally:
             theirs.close()
-        ready = self.receive(start_timeout_s, what="fork server start")
-        self.missing: list[str] = list(ready.get("missing", []))
+        self._start_timeout_s = start_timeout_s
+        self._missing: list[str] | None = None
+
+    def wait_ready(self) -> list[str]:
+        """Wait until the server has imported its modules (it starts importing at once, so the
+        caller can do other work meanwhile); return :attr:`missing`."""
+        if self._missing is None:
+            ready = self.receive(self._start_timeout_s, what="fork server start")
+            self._missing = list(ready.get("missing", []))
+        return self._missing
+
+    @property
+    def missing(self) -> list[str]:
+        """Modules that failed to import in the server (waits until it is ready)."""
+        return self.wait_ready()
 
     @property
     def alive(self) -> bool:
@@ -123,6 +136,7 @@ class ForkServer:
         """Fork a worker running ``python -m greenbench.sweep.worker ARGV`` (without the
         ``--parent`` and ``--progress-fd`` options, which the server adds), its stderr going to
         ``stderr_fd`` and its progress steps to ``progress_fd`` (both duplicated into it)."""
+        self.wait_ready()
         payload = json.dumps({"argv": list(argv)}).encode()
         try:
             socket.send_fds(self._sock, [payload], [stderr_fd, progress_fd])
@@ -246,4 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # os._exit, not sys.exit: the server holds nothing to flush or close (it imported modules
+    # and forked), and an interpreter shutdown with torch, transformers and llama.cpp loaded
+    # takes ~1.5 s that the driver would wait for at the end of every sweep.
+    os._exit(main())

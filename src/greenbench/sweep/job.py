@@ -251,6 +251,7 @@ def _finetune(
         trainable_params=result.trainable_params,
         tokens=result.tokens,
         adapter_path=result.adapter_path,
+        mixed_precision=result.mixed_precision,
     )
     record.model.params_trainable = result.trainable_params
 

@@ -69,12 +69,18 @@ class LocalExecutor:
         bitsandbytes…), then calibrate the idle baseline with the config's meter over
         ``idle_seconds`` unless a baseline was given.
 
-        The fork server starts first (its imports are over before the idle calibration).
-        Returns ``{"idle": baseline}`` for the store when there is a baseline.
+        The fork server starts first and imports while the checks run; its imports are over
+        before the idle calibration starts. Returns ``{"idle": baseline}`` for the store when
+        there is a baseline.
         """
-        if self.check:
-            check_jobs(jobs)
         self._start_server(jobs)
+        if self.check:
+            try:
+                check_jobs(jobs)
+            except BaseException:
+                self.close()
+                raise
+        self._server_ready()
         if self.idle is None and self.idle_seconds > 0:
             from greenbench.energy import EnergyMeter
 
@@ -88,6 +94,7 @@ class LocalExecutor:
         """Run ``jobs`` in order; ``on_result`` gets each record as soon as its job ends."""
         idle = self.idle.to_dict() if self.idle is not None else None
         self._start_server(jobs)
+        self._server_ready()
         try:
             for index, job in enumerate(jobs):
                 if index and self.cooldown_s:
@@ -125,10 +132,42 @@ class LocalExecutor:
 
         kinds = {backend_kind(job.model, job.variant) for job in jobs}
         modules = [self.runner.partition(":")[0], *backend_modules(sorted(kinds))]
+        modules += scorer_modules(jobs)
         try:
             self._server = ForkServer(modules)
-        except (OSError, ForkServerError, subprocess.TimeoutExpired):
+        except (OSError, ForkServerError):
             self._server = None
+
+    def _server_ready(self) -> None:
+        """Wait for the fork server's imports; one that fails to start is closed and the
+        executor starts fresh processes instead."""
+        from greenbench.sweep.forkserver import ForkServerError
+
+        if self._server is None:
+            return
+        try:
+            self._server.wait_ready()
+        except (OSError, ForkServerError, subprocess.TimeoutExpired):
+            self.close()
+
+
+def scorer_modules(jobs: Sequence[Job]) -> list[str]:
+    """Libraries the scorers of ``jobs``' tasks import when first called
+    (:attr:`~greenbench.metrics.catalogue.MetricInfo.modules`); a task that does not load is
+    skipped here (its job reports the error)."""
+    from greenbench.metrics.catalogue import METRICS
+    from greenbench.tasks import load_task
+
+    modules: list[str] = []
+    for name, tasks_dir, source in {(j.task, j.tasks_dir, j.task_source) for j in jobs}:
+        try:
+            spec = load_task(name, tasks_dir=tasks_dir, source=source).spec
+        except GreenbenchError:
+            continue
+        for metric in spec.metrics:
+            info = METRICS.get(metric.name)
+            modules += info.modules if info is not None else ()
+    return list(dict.fromkeys(modules))
 
 
 def _step_callback(progress: Progress | None, job: Job):
