@@ -3,13 +3,15 @@
 It goes through the real worker process but loads no model: ``model.source`` picks what the
 job does — ``fake:ok`` (a plausible ok record), ``fake:raise`` (uncaught exception),
 ``fake:exit`` (``os._exit(3)``), ``fake:sleep`` (sleeps ``GB_FAKE_SLEEP`` seconds, then ok).
-Each run appends a line ``JOB_ID PID PPID`` to the file named by ``GB_FAKE_LOG`` so tests can
-count runs and see which process started the worker.
+Each run appends a line ``JOB_ID PID PPID ROUGE`` to the file named by ``GB_FAKE_LOG`` so tests
+can count runs and see which process started the worker (``ROUGE``: ``loaded`` when the worker
+started with rouge-score's scorer already imported, else ``-``).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 from typing import TYPE_CHECKING
 
@@ -56,7 +58,8 @@ def run(job: Job, on_step=None):
     log = os.environ.get("GB_FAKE_LOG")
     if log:
         with open(log, "a") as fh:
-            fh.write(f"{job.job_id} {os.getpid()} {os.getppid()}\n")
+            rouge = "loaded" if "rouge_score.rouge_scorer" in sys.modules else "-"
+            fh.write(f"{job.job_id} {os.getpid()} {os.getppid()} {rouge}\n")
     kind = job.model.source.removeprefix("fake:")
     if kind == "raise":
         raise RuntimeError("boom: the model exploded")

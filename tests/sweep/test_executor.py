@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from fake_jobs import FAKE_RUNNER, fake_jobs
+from fake_jobs import CARBON, FAKE_RUNNER, fake_config, fake_jobs
 
 from greenbench.sweep.executors import get_executor
 from greenbench.sweep.executors.local import LocalExecutor
@@ -81,6 +81,23 @@ def test_workers_are_forked_from_a_warm_server_unless_told_otherwise(tmp_path):
     log_file.unlink()
     collect(LocalExecutor(runner=FAKE_RUNNER, fork=False), jobs)
     assert _parents(log_file) == {os.getpid()}
+
+
+def test_forked_workers_start_with_their_tasks_scorer_libraries_imported(tmp_path):
+    """The fork server imports what the sweep's scorers import lazily (rouge-score for
+    dialogue summarization), so no job pays it; fresh processes do not have it."""
+    from greenbench.sweep.executors.local import scorer_modules
+    from greenbench.sweep.plan import expand
+
+    jobs = expand(fake_config("fake:ok", tasks=["dialogue-summarization"]), CARBON)
+    assert scorer_modules(jobs) == ["rouge_score.rouge_scorer"]
+    assert scorer_modules(fake_jobs("fake:ok")) == []  # text-to-sql: execution accuracy
+    log_file = tmp_path / "runs.log"
+    collect(LocalExecutor(runner=FAKE_RUNNER, check=False), jobs)
+    assert {line.split()[3] for line in log_file.read_text().splitlines()} == {"loaded"}
+    log_file.unlink()
+    collect(LocalExecutor(runner=FAKE_RUNNER, check=False, fork=False), jobs)
+    assert {line.split()[3] for line in log_file.read_text().splitlines()} == {"-"}
 
 
 def test_a_forked_worker_past_its_timeout_is_killed_with_its_children(monkeypatch, tmp_path):
