@@ -27,6 +27,7 @@ import inspect
 import math
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -151,6 +152,22 @@ def collate(examples: list[dict[str, list[int]]], pad_id: int, device) -> dict[s
     }
 
 
+@dataclass(frozen=True)
+class LossEnds:
+    """Mean training loss over the first and the last :data:`LOSS_INTERVAL_FRACTION` of the
+    steps (at least one step each), nats per token (per image for classifiers)."""
+
+    first: float
+    last: float
+    interval: int
+    """Steps averaged at each end."""
+
+    @classmethod
+    def of(cls, losses: Sequence[float]) -> LossEnds:
+        interval = max(1, round(len(losses) * LOSS_INTERVAL_FRACTION))
+        return cls(sum(losses[:interval]) / interval, sum(losses[-interval:]) / interval, interval)
+
+
 def count_steps(config: FineTune, n_pairs: int) -> int:
     """Optimizer steps: ``steps`` if set, else ``ceil(epochs * batches per epoch)`` (1 epoch)."""
     if config.steps is not None:
@@ -213,7 +230,7 @@ def finetune(
     )
     model.eval()
 
-    interval = max(1, round(steps * LOSS_INTERVAL_FRACTION))
+    ends = LossEnds.of(losses)
     merged = config.method == "lora"
     if output_dir is not None:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
@@ -225,8 +242,8 @@ def finetune(
     result = FineTuneResult(
         steps=steps,
         train_samples=len(examples),
-        loss_first=sum(losses[:interval]) / interval,
-        loss_last=sum(losses[-interval:]) / interval,
+        loss_first=ends.first,
+        loss_last=ends.last,
         trainable_params=trainable_count,
         tokens=tokens,
         adapter_path=output_dir,
@@ -235,7 +252,7 @@ def finetune(
             "method": config.method,
             "merged": merged,
             "target_modules": targets,
-            "loss_interval_steps": interval,
+            "loss_interval_steps": ends.interval,
         },
     )
     return model, result

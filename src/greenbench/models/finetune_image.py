@@ -34,7 +34,7 @@ from greenbench.errors import GreenbenchError
 from greenbench.models import mixed_precision
 from greenbench.models.base import FineTuneResult
 from greenbench.models.classifier_labels import label_ids
-from greenbench.models.finetune import LOSS_INTERVAL_FRACTION, count_steps
+from greenbench.models.finetune import LossEnds, count_steps
 from greenbench.models.spec import FineTune
 
 #: Preprocesses PIL images into the model's input batch, on its device and dtype.
@@ -177,15 +177,19 @@ def finetune_classifier(
         state = {name: p.detach().cpu() for name, p in model.named_parameters() if p.requires_grad}
         torch.save(state, Path(output_dir) / "trained_params.pt")
     model.requires_grad_(False)
-    interval = max(1, round(steps * LOSS_INTERVAL_FRACTION))
+    ends = LossEnds.of(losses)
     return FineTuneResult(
         steps=steps,
         train_samples=len(examples),
-        loss_first=sum(losses[:interval]) / interval,
-        loss_last=sum(losses[-interval:]) / interval,
+        loss_first=ends.first,
+        loss_last=ends.last,
         trainable_params=trainable,
         tokens=None,
         adapter_path=output_dir,
         mixed_precision=precision,
-        extra={"method": config.method, "loss_interval_steps": interval, "images": len(images)},
+        extra={
+            "method": config.method,
+            "loss_interval_steps": ends.interval,
+            "images": len(images),
+        },
     )
