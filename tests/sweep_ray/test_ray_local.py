@@ -54,9 +54,9 @@ class Killer(threading.Thread):
 
     def running(self) -> dict[int, str]:
         """Worker pid -> job id of fake jobs that have started (from the fake jobs' log)."""
-        lines = self.log.read_text().split("\n") if self.log.exists() else []
-        fields = (ln.split() for ln in lines if ln.count(" ") == 2)  # complete lines only
-        return {int(pid): job for job, pid, _parent in fields}
+        text = self.log.read_text() if self.log.exists() else ""
+        complete = text.split("\n")[:-1]  # the last piece is a line still being written
+        return {int(line.split()[1]): line.split()[0] for line in complete}
 
     def run(self) -> None:
         while not self.stop.is_set():
