@@ -161,6 +161,12 @@ def run(args: argparse.Namespace) -> int:
             "(--all-jobs includes them)",
             file=sys.stderr,
         )
+    if results.outdated:
+        print(
+            f"note: {results.outdated} jobs in {args.dir} were scored under an earlier "
+            "definition of their task and are left out; run the sweep again to score them anew",
+            file=sys.stderr,
+        )
     print(f"wrote {out}")
     return 0
 
