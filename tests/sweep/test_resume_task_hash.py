@@ -12,7 +12,9 @@ import pytest
 from fake_jobs import CARBON, FAKE_RUNNER, fake_config, runs
 from rich.console import Console
 
+from greenbench.cli.main import main
 from greenbench.cli.sweep_view import SweepProgress
+from greenbench.report.html import write_html
 from greenbench.report.loading import load_run
 from greenbench.store import ResultsStore
 from greenbench.sweep.executors.local import LocalExecutor
@@ -133,7 +135,7 @@ class _StopsAfterOne:
         LocalExecutor(runner=FAKE_RUNNER, check=False).run(jobs[:1], on_result, progress=progress)
 
 
-def test_a_sweep_stopped_before_re_running_shows_no_outdated_record(tmp_path, tasks_dir):
+def test_a_sweep_stopped_before_re_running_shows_no_outdated_record(tmp_path, tasks_dir, capsys):
     out = tmp_path / "run"
     first = _sweep(out, tasks_dir)
     (tasks_dir / "mood.yaml").write_text(MOOD.replace("generate", "loglikelihood"))
@@ -146,3 +148,8 @@ def test_a_sweep_stopped_before_re_running_shows_no_outdated_record(tmp_path, ta
     assert [r.job_id for r in report.records] == first.ran[:1]
     assert report.outdated == 1 and report.hidden == 0
     assert len(load_run(out, all_jobs=True).records) == 2
+    page = write_html(out).read_text()
+    assert "1 job scored under an earlier definition of their task not shown" in page
+    assert main(["report", str(out), "--format", "json", "--out", str(tmp_path / "r.json")]) == 0
+    assert [r["job_id"] for r in json.loads((tmp_path / "r.json").read_text())] == first.ran[:1]
+    assert "note: 1 jobs in" in capsys.readouterr().err

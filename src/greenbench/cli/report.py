@@ -142,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
                 results.hidden,
                 gqi_unit=args.gqi_unit,
                 study=args.study,
+                outdated=results.outdated,
             ),
             "md": lambda: export.to_markdown(results.records, gqi_unit=args.gqi_unit),
             "json": lambda: export.to_json(results.records, gqi_unit=args.gqi_unit),
