@@ -144,5 +144,50 @@ def test_unmappable_fields_exit_2_naming_the_field(lm_eval_dir, capfd, extra, fi
     err = capfd.readouterr().err.strip()
     assert f"lm-eval field '{field}'" in err and len(err.splitlines()) == 1
     assert "Traceback" not in err
-    assert cli.main(["tasks", "--tasks-dir", str(lm_eval_dir)]) == 2  # refused where it is read
-    assert f"'{field}'" in capfd.readouterr().err
+    assert cli.main(["tasks", "tiny_mood", "--tasks-dir", str(lm_eval_dir)]) == 2  # where read
+    err = capfd.readouterr().err.strip()
+    assert f"lm-eval field '{field}'" in err and len(err.splitlines()) == 1
+
+
+BROKEN = LM_EVAL_TASK.replace("task: tiny_mood", "task: tiny_broken")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            BROKEN + "process_docs: !function utils.process_docs\n",
+            "lm-eval field 'process_docs': !function",
+        ),
+        (
+            BROKEN.replace("  - metric: acc_norm\n", "  - metric: acc_norm\n  - metric: f1\n"),
+            "lm-eval field 'metric_list[2]': metric 'f1' cannot be mapped",
+        ),
+    ],
+)
+def test_listing_skips_an_unmappable_file_and_names_it(lm_eval_dir, capfd, text, reason):
+    # file names that are not the task names: finding a task by name lists the directory
+    (lm_eval_dir / "tiny_mood.yaml").rename(lm_eval_dir / "a_mood.yaml")
+    (lm_eval_dir / "b_broken.yaml").write_text(text)
+    assert cli.main(["tasks", "--tasks-dir", str(lm_eval_dir), "--json"]) == 0
+    captured = capfd.readouterr()
+    names = [t["name"] for t in json.loads(captured.out)]
+    assert "tiny_mood" in names and "sentiment" in names and "tiny_broken" not in names
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith(f"not listed: {lm_eval_dir / 'b_broken.yaml'}: ") and reason in err
+    assert cli.main(["tasks", "--tasks-dir", str(lm_eval_dir)]) == 0  # the table, too
+    captured = capfd.readouterr()
+    assert "tiny_mood" in captured.out and reason in captured.err
+
+    assert cli.main(["tasks", "tiny_broken", "--tasks-dir", str(lm_eval_dir)]) == 2
+    err = capfd.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and reason in err and "b_broken.yaml" in err
+    assert "Traceback" not in err
+
+    evaluate = ["eval", "--model_args", "pretrained=m", "--include_path", str(lm_eval_dir)]
+    assert cli.main([*evaluate, "--tasks", "tiny_mood", "--show_config"]) == 0
+    assert "tiny_mood" in capfd.readouterr().out
+    assert cli.main([*evaluate, "--tasks", "tiny_broken", "--show_config"]) == 2
+    err = capfd.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and reason in err

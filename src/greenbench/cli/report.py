@@ -142,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
                 results.hidden,
                 gqi_unit=args.gqi_unit,
                 study=args.study,
+                outdated=results.outdated,
             ),
             "md": lambda: export.to_markdown(results.records, gqi_unit=args.gqi_unit),
             "json": lambda: export.to_json(results.records, gqi_unit=args.gqi_unit),
@@ -159,6 +160,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"note: {results.hidden} jobs of an earlier config in {args.dir} are left out "
             "(--all-jobs includes them)",
+            file=sys.stderr,
+        )
+    if results.outdated:
+        print(
+            f"note: {results.outdated} jobs in {args.dir} were scored under an earlier "
+            "definition of their task and are left out; run the sweep again to score them anew",
             file=sys.stderr,
         )
     print(f"wrote {out}")

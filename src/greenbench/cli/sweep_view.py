@@ -94,6 +94,13 @@ class SweepProgress:
                 )
             )
         )
+        if outcome.changed:
+            self.console.print(
+                Text(
+                    f"note: {outcome.changed} jobs are run again: their task's definition changed "
+                    "since their records were stored (or those records predate task_hash)"
+                )
+            )
         if outcome.stale:
             self.console.print(
                 Text(

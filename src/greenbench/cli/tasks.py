@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -13,6 +15,9 @@ from rich.table import Table
 
 from greenbench.errors import GreenbenchError
 from greenbench.safe_text import for_terminal
+
+if TYPE_CHECKING:
+    from greenbench.tasks import Task
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -108,14 +113,25 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listed(tasks_dir: str | None) -> list[Task]:
+    """Every task; one line on stderr per lm-eval file of ``tasks_dir`` that is not listed
+    because it cannot be mapped, with the reason."""
+    from greenbench.tasks.loader import scan_tasks
+
+    listing = scan_tasks(tasks_dir)
+    for refused in listing.refused:
+        print(f"not listed: {for_terminal(refused.reason)}", file=sys.stderr)
+    return listing.tasks
+
+
 def _check_hub(args: argparse.Namespace) -> int:
-    from greenbench.tasks import list_tasks, load_task
+    from greenbench.tasks import load_task
     from greenbench.tasks.hub_check import check_hub
 
     tasks = (
         [load_task(name, args.tasks_dir) for name in args.task]
         if args.task
-        else list_tasks(args.tasks_dir)
+        else _listed(args.tasks_dir)
     )
     checks = check_hub(tasks)
     if args.json:
@@ -137,7 +153,7 @@ def _check_hub(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """List tasks, show one, export one's samples, or check hub sources."""
-    from greenbench.tasks import list_tasks, load_task
+    from greenbench.tasks import load_task
 
     if args.from_lm_eval:
         return _convert(args)
@@ -157,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
     tasks = (
         [load_task(args.task, args.tasks_dir, args.source)]
         if args.task
-        else list_tasks(args.tasks_dir)
+        else _listed(args.tasks_dir)
     )
     described = [t.describe() for t in tasks]
     if args.json:

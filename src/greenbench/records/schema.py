@@ -346,6 +346,11 @@ class JobRecord(_Open):
     """Solved examples placed before each prompt (0: zero-shot)."""
     chat_template: bool | None = None
     """Whether prompts were wrapped in the model's chat template (text tasks)."""
+    # Stale records on resume: the task definition the record was scored against.
+    task_hash: str | None = None
+    """SHA-256 hex of the task's definition and local data files as the job ran it
+    (:func:`greenbench.tasks.definition.task_hash`); None in records written before it was kept.
+    A resumed sweep reuses a stored ok record only when it equals the job's."""
 
     @property
     def ok(self) -> bool:

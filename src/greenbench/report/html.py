@@ -280,6 +280,7 @@ def render_html(
     *,
     gqi_unit: str = DEFAULT_UNIT,
     study: str | None = None,
+    outdated: int = 0,
 ) -> str:
     """The report as one HTML document.
 
@@ -293,6 +294,7 @@ def render_html(
         gqi_unit: the energy unit of every GQI of the report (kWh, the paper's, by default).
         study: the study whose tables get a section (``cegi``, ``slm-vs-llm``,
             ``watt-for-what``); None: the one the sweep's config names, if any.
+        outdated: planned jobs not shown, scored under an earlier task definition.
 
     Returns:
         The document; it loads nothing from the network.
@@ -328,6 +330,7 @@ def render_html(
         "recommendations": _recommendations(records, boards),
         "n_jobs": len(records),
         "n_hidden": hidden,
+        "n_outdated": outdated,
         "n_failed": sum(1 for r in records if not r.ok),
         "failed": [r for r in records if not r.ok],
         "environments": [(_flatten(env), n) for env, n in environments],
@@ -376,6 +379,12 @@ def write_html(
     """
     results = load_run(run_dir, all_jobs=all_jobs)
     path = Path(out) if out is not None else Path(run_dir) / "report.html"
-    html_text = render_html(results.records, results.samples_by_job, results.meta, results.hidden)
+    html_text = render_html(
+        results.records,
+        results.samples_by_job,
+        results.meta,
+        results.hidden,
+        outdated=results.outdated,
+    )
     path.write_text(html_text, "utf-8")
     return path

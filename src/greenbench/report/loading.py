@@ -23,6 +23,10 @@ class RunResults:
     """Sweep-level information (``environment``, ``config``, ``carbon``…); may be empty."""
     hidden: int = 0
     """Jobs in the store left out: those of an earlier, different config of the directory."""
+    outdated: int = 0
+    """Planned jobs left out because their record was scored under an earlier definition of
+    their task (its ``task_hash`` is not the plan's): a resumed sweep that stopped before
+    running them again."""
     problems: list[str] = field(default_factory=list)
     """One line per part of the store that could not be read (a damaged page, an invalid
     record, naming the job); the rest is shown without it."""
@@ -31,7 +35,9 @@ class RunResults:
 def load_run(run_dir: str | Path, *, all_jobs: bool = False) -> RunResults:
     """Read ``run_dir/results.db``: the jobs of the sweep's latest plan (``meta["plan"]``, what
     ``greenbench run`` last ran there), or every stored job with ``all_jobs`` or when the store
-    has no plan (a store written outside a sweep).
+    has no plan (a store written outside a sweep). A planned job whose record was scored under
+    another task definition than the plan's (``meta["task_hashes"]``) is left out and counted
+    in ``outdated``, unless ``all_jobs``.
 
     Raises:
         GreenbenchError: ``run_dir`` is not a directory or holds no ``results.db``, the file
@@ -54,9 +60,14 @@ def load_run(run_dir: str | Path, *, all_jobs: bool = False) -> RunResults:
             problems.append(f"sweep metadata unreadable ({exc})")
         plan = meta.get("plan")
         records = stored
+        outdated = 0
         if not all_jobs and isinstance(plan, list):
             planned = set(plan)
             records = [r for r in stored if r.job_id in planned]
+            current = meta.get("task_hashes")
+            if isinstance(current, dict):
+                kept = [r for r in records if current.get(r.job_id) in (None, r.task_hash)]
+                outdated, records = len(records) - len(kept), kept
         samples: dict[str, list[dict]] = {}
         for r in records:
             try:
@@ -65,5 +76,10 @@ def load_run(run_dir: str | Path, *, all_jobs: bool = False) -> RunResults:
                 samples[r.job_id] = []
                 problems.append(f"job {r.job_id}: per-sample logs unreadable ({exc})")
     return RunResults(
-        records, samples, dict(meta), hidden=len(stored) - len(records), problems=problems
+        records,
+        samples,
+        dict(meta),
+        hidden=len(stored) - len(records) - outdated,
+        outdated=outdated,
+        problems=problems,
     )

@@ -306,6 +306,14 @@ class ResultsStore:
         rows = self._conn.execute("SELECT job_id FROM jobs WHERE status = 'ok'").fetchall()
         return {r[0] for r in rows}
 
+    def done_task_hashes(self) -> dict[str, str | None]:
+        """Job id -> its stored record's ``task_hash`` (None when the record has none), for the
+        jobs whose status is ``ok``: what a resumed sweep may reuse (``sweep.resume``)."""
+        rows = self._conn.execute(
+            "SELECT job_id, json_extract(record, '$.task_hash') FROM jobs WHERE status = 'ok'"
+        ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
     def samples(self, job_id: str) -> list[dict[str, Any]]:
         """Per-sample logs of ``job_id`` in the order given: ``id, prompt, prediction, reference,
         scores`` plus any other fields stored with them."""

@@ -118,12 +118,11 @@ def _run(job: Job, record: JobRecord, logs: list[dict[str, Any]], steps: StepRep
     from greenbench.environment import describe
     from greenbench.models import check_variant
     from greenbench.models.registry import backend_class, backend_kind
-    from greenbench.tasks import load_task
+    from greenbench.tasks.definition import task_hash
 
     record.environment = describe()
-    task = load_task(job.task, tasks_dir=job.tasks_dir, source=job.task_source).with_options(
-        choice_scoring=job.choice_scoring, num_fewshot=job.num_fewshot
-    )
+    task = job.load_task()
+    record.task_hash = task_hash(task)
     spec = task.spec
     if spec.output_type == "multiple_choice":
         record.choice_scoring = spec.choice_scoring

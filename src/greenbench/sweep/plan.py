@@ -8,8 +8,9 @@ that affects the result gives new ids. The task overrides :data:`OPTIONAL_FIELDS
 (``choice_scoring``, ``num_fewshot``, ``chat_template``) are hashed only when set, so configs
 that do not use them keep the ids they had before these fields existed. The runtime fields
 (:data:`RUNTIME_FIELDS`: the id itself, sweep name, base job id, ``added_as_base``, idle
-baseline, adapters directory, ``exclusive_host``) are not part of the id, so renaming a
-sweep or recalibrating idle does not redo finished work.
+baseline, adapters directory, ``exclusive_host``, ``task_hash``) are not part of the id, so
+renaming a sweep or recalibrating idle does not redo finished work. What the task's definition
+says today is checked apart from the id: ``task_hash`` (:mod:`greenbench.sweep.resume`).
 
 Every fine-tuned variant gets a measured base: the same model, the same variant without
 ``finetune`` (same backend, dtype, quantization, batch size, device), on the same task. If the
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,9 +32,21 @@ from greenbench.models.spec import ModelSpec, Variant
 from greenbench.sweep.config import ModelEntry, SweepConfig, VariantEntry
 from greenbench.sweep.config_limits import DEFAULT_MAX_JOBS
 
+if TYPE_CHECKING:
+    from greenbench.tasks import Task
+
 #: Fields of a :class:`Job` that do not change its result, hence not hashed into its id.
 RUNTIME_FIELDS = frozenset(
-    {"job_id", "sweep", "base_job_id", "added_as_base", "idle", "artifacts_dir", "exclusive_host"}
+    {
+        "job_id",
+        "sweep",
+        "base_job_id",
+        "added_as_base",
+        "idle",
+        "artifacts_dir",
+        "exclusive_host",
+        "task_hash",
+    }
 )
 
 #: Fields hashed into the id only when not None (added after ids were in use).
@@ -79,6 +92,11 @@ class Job(BaseModel):
     exclusive_host: bool = Field(
         False, description="wait to be the host's only metered job (SweepConfig.host_exclusive)"
     )
+    task_hash: str | None = Field(
+        None,
+        description="greenbench.tasks.definition.task_hash of load_task(), set by the driver "
+        "(runtime); None when the task could not be read",
+    )
 
     def content(self) -> dict[str, Any]:
         """The fields that determine the result (what the id hashes). Task overrides
@@ -99,6 +117,18 @@ class Job(BaseModel):
     def with_id(self) -> Job:
         """This job with ``job_id`` set from its content."""
         return self.model_copy(update={"job_id": self.compute_id()})
+
+    def load_task(self) -> Task:
+        """The task as this job runs it: its file and data source, with the job's
+        ``choice_scoring`` / ``num_fewshot`` overrides applied.
+
+        Raises:
+            GreenbenchError: the task cannot be read, or an override does not fit it.
+        """
+        from greenbench.tasks import load_task
+
+        task = load_task(self.task, tasks_dir=self.tasks_dir, source=self.task_source)
+        return task.with_options(choice_scoring=self.choice_scoring, num_fewshot=self.num_fewshot)
 
     @property
     def label(self) -> str:

@@ -74,6 +74,7 @@ def new_record(job: Job) -> JobRecord:
         environment=None,
         started_at=now_iso(),
         finished_at=None,
+        task_hash=job.task_hash,
     )
 
 

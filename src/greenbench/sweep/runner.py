@@ -3,8 +3,9 @@
 :func:`prepare` reads and validates a config (with command-line overrides) and expands it into
 jobs; :func:`run_sweep` runs the jobs not yet done in ``out_dir``:
 
-1. open ``out_dir/results.db``; jobs already recorded ``ok`` are skipped (resume), failed ones
-   are run again;
+1. open ``out_dir/results.db``; jobs already recorded ``ok`` under their task's current
+   definition are skipped (resume, :mod:`greenbench.sweep.resume`); failed ones, and ok ones
+   scored under another task definition (``task_hash``), are run again;
 2. the executor's optional ``prepare(jobs, config)`` — for the local executor: cheap checks of
    every job (``check_variant``) and one idle calibration (``idle_seconds``), before any heavy
    work; remote executors check and calibrate on each node;
@@ -32,6 +33,7 @@ from greenbench.records.per_task import with_task_fields
 from greenbench.sweep.config import SweepConfig, load_config
 from greenbench.sweep.executors import Executor, Preparing, Progress, build_executor
 from greenbench.sweep.plan import Job, check_plan_size, expand
+from greenbench.sweep.resume import hash_tasks, plan_resume
 from greenbench.sweep.worker import write_json_atomic
 
 if TYPE_CHECKING:
@@ -61,13 +63,17 @@ class SweepOutcome:
     planned: int
     """Jobs in the plan."""
     skipped: int
-    """Jobs already recorded ok in the store (resumed past)."""
+    """Jobs already recorded ok in the store under their task's current definition (resumed
+    past)."""
     ran: list[str] = field(default_factory=list)
     """Ids of the jobs run by this call, in the order they finished."""
     failed: list[str] = field(default_factory=list)
     """Ids of the jobs of this call that failed."""
     stale: int = 0
     """Jobs in the store from an earlier, different config of the same directory (not planned)."""
+    changed: int = 0
+    """Planned jobs run again because their stored ok record was scored under another
+    definition of their task (``task_hash`` differs or was not recorded)."""
     records: list[dict[str, Any]] = field(default_factory=list)
     """The plan's records after the call (what results.json holds)."""
     wall_s: float = 0.0
@@ -151,13 +157,23 @@ class _Committer:
     (first insertion).
     """
 
-    def __init__(self, store: ResultsStore, out_dir: Path, outcome: SweepOutcome, plan: list[str]):
+    def __init__(
+        self,
+        store: ResultsStore,
+        out_dir: Path,
+        outcome: SweepOutcome,
+        plan: list[str],
+        outdated: frozenset[str] = frozenset(),
+    ):
         self.store = store
         self.out_dir = out_dir
         self.outcome = outcome
         stored, planned = store.records(), set(plan)
-        self.records: dict[str, JobRecord] = {r.job_id: r for r in stored if r.job_id in planned}
-        self.stale = len(stored) - len(self.records)  # jobs of an earlier config, not planned
+        self.stale = sum(r.job_id not in planned for r in stored)  # an earlier config's jobs
+        # records scored under an earlier task definition are not shown until re-run
+        self.records: dict[str, JobRecord] = {
+            r.job_id: r for r in stored if r.job_id in planned and r.job_id not in outdated
+        }
 
     def __call__(
         self, record: JobRecord | Mapping[str, Any], samples: list[dict[str, Any]]
@@ -208,19 +224,21 @@ def run_sweep(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     executor = executor if executor is not None else build_executor("local", config, out)
+    jobs = hash_tasks(jobs)
     with ResultsStore(out / "results.db") as store:
-        done = set(store.done_job_ids())
-        todo = [
-            j.model_copy(update={"artifacts_dir": str(out / "adapters")})
-            for j in jobs
-            if j.job_id not in done
-        ]
-        outcome = SweepOutcome(out_dir=out, planned=len(jobs), skipped=len(jobs) - len(todo))
+        resume = plan_resume(jobs, store.done_task_hashes())
+        todo = [j.model_copy(update={"artifacts_dir": str(out / "adapters")}) for j in resume.todo]
+        outcome = SweepOutcome(
+            out_dir=out, planned=len(jobs), skipped=resume.reused, changed=len(resume.changed)
+        )
         store.set_meta("config", config.model_dump(mode="json"))
         store.set_meta("plan", [j.job_id for j in jobs])
         if jobs:
             store.set_meta("carbon", jobs[0].carbon)
-        committer = _Committer(store, out, outcome, [j.job_id for j in jobs])
+        store.set_meta("task_hashes", {j.job_id: j.task_hash for j in jobs})
+        committer = _Committer(
+            store, out, outcome, [j.job_id for j in jobs], frozenset(resume.changed)
+        )
         outcome.stale = committer.stale
         if progress is not None:
             progress.sweep_started(config.name, outcome, todo)
