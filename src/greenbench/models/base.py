@@ -43,7 +43,9 @@ class LogLikelihood:
     input_tokens: int = 0
     """Tokens the model computed for it (context + continuation minus the last); a forward row
     shared by several pairs counts once, on its first pair, so the sum over pairs is the work
-    done."""
+    done. A prefix whose KV cells an engine reuses across rows (llama.cpp's shared prefixes)
+    still counts in every row, as a generation's ``prompt_tokens`` counts a cached prefix, so
+    the count does not depend on the engine."""
 
 
 class LogLikelihoodUnavailable(GreenbenchError):

@@ -312,10 +312,16 @@ class LlamaCppBackend(Backend):
     def chat_formatted(self) -> bool:
         return self._chat is not None
 
-    def loglikelihood(self, requests: Sequence[tuple[str, str]]) -> list[LogLikelihood]:
-        """Continuation log-likelihoods (:mod:`.llamacpp_loglik`), split into tokens as lm-eval
-        splits them (no BOS added; special-token text parsed); the context goes through the
-        GGUF's chat template when ``spec.chat_template`` is set, as generation does."""
+    def loglikelihood(
+        self, requests: Sequence[tuple[str, str]], *, share_prefix: bool = True
+    ) -> list[LogLikelihood]:
+        """Continuation log-likelihoods (:mod:`.llamacpp_loglik`), ``self.batch_size`` rows
+        evaluated together, split into tokens as lm-eval splits them (no BOS added;
+        special-token text parsed); the context goes through the GGUF's chat template when
+        ``spec.chat_template`` is set, as generation does.
+
+        ``share_prefix``: evaluate a prefix shared by rows once and copy its KV cells (False:
+        each row from its first token, for the benchmark)."""
         from greenbench.models.backends.llamacpp_loglik import score
         from greenbench.models.loglik import encode_pair
 
@@ -329,7 +335,9 @@ class LlamaCppBackend(Backend):
 
         prefix = self.llm.token_eos()
         encoded = [encode_pair(encode, context(c), x, prefix) for c, x in requests]
-        return score(self.llm, encoded, window=N_CTX)
+        return score(
+            self.llm, encoded, window=N_CTX, n_seq=self.batch_size, share_prefix=share_prefix
+        )
 
     def _tokens(self, prompt: str) -> tuple[list[int], list[str]]:
         """Token ids of ``prompt`` as the model sees it (in the chat template, if used; special
